@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SluiceServer
+import SluiceStorage
+
+@main
+struct Sluice: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "A self-hosted, AWS-compatible messaging broker (SQS today) on one port.",
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self)
+}
+
+extension Durability: ExpressibleByArgument {}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the broker. Every option can also be set as an environment variable SLUICE_<NAME> or in the config file.")
+
+    @Option(help: "Address to listen on (SLUICE_HOST; default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on; 0 picks a free port (SLUICE_PORT; default 4566).") var port: Int?
+    @Option(help: "Directory for the database (SLUICE_DATA_DIR; default ./.sluice).") var dataDir: String?
+    @Option(help: "YAML config file (SLUICE_CONFIG).") var config: String?
+    @Option(help: "Account id in queue URLs and ARNs (SLUICE_ACCOUNT_ID; default 000000000000).") var accountId: String?
+    @Option(help: "Region in ARNs (SLUICE_REGION; default us-east-1).") var region: String?
+    @Option(help: "full: fsync before answering (power-loss safe); relaxed: crash-safe only, faster (SLUICE_DURABILITY; default full).")
+    var durability: Durability?
+    @Flag(help: "Enable POST /_sluice/reset and /moto-api/reset, which empty all state (SLUICE_ENABLE_RESET).") var enableReset = false
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (SLUICE_LOG_LEVEL; default info).") var logLevel: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let level = Logger.Level(rawValue: logLevel ?? environment["SLUICE_LOG_LEVEL"] ?? "info") ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "sluice")
+        let resolved: ServerConfiguration
+        do {
+            resolved = try ServerConfiguration.resolve(.init(
+                host: host, port: port, dataDir: dataDir, configPath: config, accountId: accountId,
+                region: region, durability: durability, enableReset: enableReset ? true : nil))
+        } catch {
+            FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        do {
+            try await SluiceServer.run(resolved, logger: logger)
+        } catch let error as ConfigError {
+            FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
