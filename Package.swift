@@ -34,6 +34,10 @@ let package = Package(
             dependencies: ["SluiceCore", "SluiceStorage", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
+            name: "SluiceTopics",
+            dependencies: ["SluiceCore"]
+        ),
+        .target(
             name: "SluiceWire",
             dependencies: ["SluiceCore"]
         ),
@@ -66,5 +70,6 @@ let package = Package(
         .testTarget(name: "SluiceWireTests", dependencies: ["SluiceWire", "SluiceCore"]),
         .testTarget(name: "SluiceQueuesTests", dependencies: ["SluiceQueues", "SluiceStorage", "SluiceCore"]),
         .testTarget(name: "SluiceServerTests", dependencies: ["SluiceServer"]),
+        .testTarget(name: "SluiceTopicsTests", dependencies: ["SluiceTopics", "SluiceCore"]),
     ]
 )
