@@ -2,13 +2,18 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import SluiceCore
 import SluiceQueues
+import SluiceTopics
 import SluiceWire
 
 /// Options of the HTTP front door.
 public struct HTTPOptions: Sendable {
     /// Whether `POST /_sluice/reset` and `POST /moto-api/reset` may empty all state.
     public var enableReset: Bool
+    /// The SNS signing certificate (PEM) and the path it is served at.
+    public var certificatePEM = ""
+    public var certificatePath = "/_sluice/sns/SimpleNotificationService-sluice.pem"
     /// Largest request body accepted.
     public var maxBodyBytes: Int
     /// Host used in queue URLs when a request carries no Host header.
@@ -27,23 +32,32 @@ public struct SluiceResponder: HTTPResponder {
     public typealias Context = BasicRequestContext
 
     let queues: QueueEngine
+    let topics: TopicEngine
     let options: HTTPOptions
     let logger: Logger
+    /// Resets anything outside the engines (e.g. re-creates configured queues and topics).
+    let afterReset: @Sendable () async -> Void
 
-    public init(queues: QueueEngine, options: HTTPOptions, logger: Logger) {
+    public init(queues: QueueEngine, topics: TopicEngine, options: HTTPOptions, logger: Logger,
+                afterReset: @escaping @Sendable () async -> Void = {}) {
         self.queues = queues
+        self.topics = topics
         self.options = options
         self.logger = logger
+        self.afterReset = afterReset
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = Identifiers.uuid()
         let path = request.uri.path
         let target = request.headers[HTTPField.Name("X-Amz-Target")!]
 
         if target == nil && request.method == .get {
             if path == "/health" || path == "/_sluice/health" {
                 return HTTPReply.make(status: 200, contentType: "application/json", body: "{\"status\":\"ok\"}", requestId: requestId)
+            }
+            if path == options.certificatePath {
+                return HTTPReply.make(status: 200, contentType: "application/x-pem-file", body: options.certificatePEM, requestId: requestId)
             }
         }
         if request.method == .post && (path == "/_sluice/reset" || path == "/moto-api/reset") && target == nil {
@@ -62,15 +76,20 @@ public struct SluiceResponder: HTTPResponder {
         if let target {
             return await json(target: target, request: request, body: body, requestId: requestId)
         }
+        if request.method == .post && path.hasPrefix("/topics/") {
+            return await HTTPPublish.respond(path: path, request: request, body: body, topics: topics,
+                                             context: callerContext(request), requestId: requestId)
+        }
         return await query(request: request, body: body, requestId: requestId)
     }
 
     /// AWS JSON 1.0: `X-Amz-Target: AmazonSQS.<Action>`.
     func json(target: String, request: Request, body: [UInt8], requestId: String) async -> Response {
-        guard target.hasPrefix("AmazonSQS.") else {
+        let prefix = "AmazonSQS.".utf8
+        guard target.utf8.starts(with: prefix) else {
             return SQSProtocol.json.failure(QueueError(.invalidAction, "Unknown operation \(target)."), requestId: requestId)
         }
-        let action = String(target.dropFirst("AmazonSQS.".count))
+        let action = String(decoding: target.utf8.dropFirst(prefix.count), as: UTF8.self)
         if let contentType = request.headers[.contentType]?.lowercased(),
            !(contentType.hasPrefix("application/x-amz-json") || contentType.hasPrefix("application/json")) {
             return SQSProtocol.json.failure(QueueError(.malformedRequest, "Unsupported content type \(contentType) for the JSON protocol."), requestId: requestId)
@@ -102,7 +121,37 @@ public struct SluiceResponder: HTTPResponder {
             return SQSProtocol.query.failure(QueueError(.invalidAction, "Could not find the Action parameter: send Action=<SQS action> in the form or query string."), requestId: requestId)
         }
         let params = QueryParams(fields: fields)
+        if Self.isSNS(action: action, fields: fields, request: request) {
+            let call = SNSCall(params: params, engine: topics, context: callerContext(request))
+            return await SNSProtocol.respond(action: action, call: call, requestId: requestId, logger: logger)
+        }
         return await SQSProtocol.query.respond(action: action, call: sqsCall(request, params), requestId: requestId, logger: logger)
+    }
+
+    /// SQS or SNS? The signature's service, then the API version, then the action's name.
+    static func isSNS(action: String, fields: [String: String], request: Request) -> Bool {
+        if let authorization = request.headers[.authorization], let credential = SigV4Credential(authorization: authorization) {
+            if credential.service == "sns" { return true }
+            if credential.service == "sqs" { return false }
+        }
+        if let scope = fields["X-Amz-Credential"], let credential = SigV4Credential(scope: scope, signedHeaders: "", signature: "") {
+            if credential.service == "sns" { return true }
+            if credential.service == "sqs" { return false }
+        }
+        switch fields["Version"] {
+        case "2010-03-31": return true
+        case "2012-11-05": return false
+        default: break
+        }
+        if SQSActions.all[action] != nil {
+            // AddPermission and RemovePermission exist in both: a TopicArn means SNS.
+            return fields["TopicArn"] != nil && fields["QueueUrl"] == nil
+        }
+        return SNSActions.all[action] != nil || SNSActions.unsupported.contains(action)
+    }
+
+    func callerContext(_ request: Request) -> CallerContext {
+        CallerContext(baseURL: "http://\(request.head.authority ?? options.defaultHost)", account: queues.defaultAccount)
     }
 
     func sqsCall(_ request: Request, _ params: any RequestParams) -> SQSCall {
@@ -119,6 +168,8 @@ public struct SluiceResponder: HTTPResponder {
         }
         do {
             try await queues.reset()
+            topics.resetCatalog()
+            await afterReset()
             return HTTPReply.make(status: 200, contentType: "application/json", body: "{\"reset\":true}", requestId: requestId)
         } catch {
             return HTTPReply.make(status: 500, contentType: "application/json", body: "{\"message\":\"reset failed\"}", requestId: requestId)

@@ -46,6 +46,13 @@ extension QueueEngine {
         return results.map { $0! }
     }
 
+    /// Shapes a message forwarded by the topic layer, validated as SendMessage validates.
+    public func prepareForwarded(_ queue: QueueRecord, body: String, attributes: MessageAttributes, groupId: String?,
+                                 deduplicationId: String?) throws(QueueError) -> NewMessage {
+        let request = SendRequest(body: body, attributes: attributes, deduplicationId: deduplicationId, groupId: groupId)
+        return try prepare(request, queue: queue, senderId: queue.key.account, inBatch: false).message
+    }
+
     struct PreparedSend {
         var message: NewMessage
         var md5OfAttributes: String?
@@ -69,14 +76,15 @@ extension QueueEngine {
             dedupKey = settings.deduplicationScope == "messageGroup" ? "\(request.groupId ?? "")\u{0}\(dedupId!)" : dedupId
         }
         let message = NewMessage(
-            messageId: UUID().uuidString.lowercased(), body: body, bodyMD5: bodyMD5, attributes: request.attributes,
+            messageId: Identifiers.uuid(), body: body, bodyMD5: bodyMD5, attributes: request.attributes,
             delaySeconds: settings.fifoQueue ? settings.delaySeconds : (request.delaySeconds ?? settings.delaySeconds),
             groupId: request.groupId, deduplicationId: settings.fifoQueue ? dedupId : nil, deduplicationKey: dedupKey,
             traceHeader: request.systemAttributes["AWSTraceHeader"]?.stringValue, senderId: senderId)
         return PreparedSend(message: message, md5OfAttributes: request.attributes.md5(), md5OfSystemAttributes: request.systemAttributes.md5())
     }
 
-    func afterSend(_ queue: QueueRecord, _ outcomes: [SendOutcome]) {
+    /// Wakes receivers and the expiry alarm after messages were committed to `queue`.
+    public func afterSend(_ queue: QueueRecord, _ outcomes: [SendOutcome]) {
         guard let earliest = outcomes.filter({ !$0.duplicate }).map(\.expiresAt).min() else { return }
         waiters.notify(queue.id)
         alarm.note(earliest)

@@ -42,7 +42,7 @@ extension QueueEngine {
     }
 
     static func taskHandle(sourceArn: String) -> String {
-        let json = "{\"taskId\":\"\(UUID().uuidString.lowercased())\",\"sourceArn\":\"\(sourceArn)\"}"
+        let json = "{\"taskId\":\"\(Identifiers.uuid())\",\"sourceArn\":\"\(sourceArn)\"}"
         return Data(json.utf8).base64EncodedString()
     }
 

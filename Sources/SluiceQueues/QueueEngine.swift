@@ -55,7 +55,8 @@ public final class QueueEngine: Sendable {
         return record
     }
 
-    func record(arn: String) -> QueueRecord? {
+    /// The queue with this ARN, if it exists.
+    public func record(arn: String) -> QueueRecord? {
         guard let name = ResourceName.parse(arn: arn, service: "sqs") else { return nil }
         return cache.get(QueueKey(account: name.account, name: name.name))
     }

@@ -30,6 +30,7 @@ public struct ConfigFile: Sendable {
     public var durability: Durability?
     public var enableReset: Bool?
     public var queues: [QueueDeclaration] = []
+    public var topics: [TopicDeclaration] = []
 
     public init() {}
 
@@ -61,8 +62,11 @@ public struct ConfigFile: Sendable {
             case "queues":
                 guard case .sequence(let list) = value else { throw reader.error(value, "'queues' must be a list of queues") }
                 config.queues = try list.map { try reader.queue($0) }
+            case "topics":
+                guard case .sequence(let list) = value else { throw reader.error(value, "'topics' must be a list of topics") }
+                config.topics = try list.map { try reader.topic($0) }
             default:
-                throw reader.error(keyNode, "unknown key '\(key)' (expected 'server' or 'queues')")
+                throw reader.error(keyNode, "unknown key '\(key)' (expected 'server', 'queues' or 'topics')")
             }
         }
         var seen = Set<String>()
@@ -72,6 +76,17 @@ public struct ConfigFile: Sendable {
         for queue in config.queues {
             if let dlq = queue.deadLetterQueue, !seen.contains(dlq) {
                 throw ConfigError(file: file, line: queue.line, problem: "queue '\(queue.name)' names dead-letter queue '\(dlq)', which is not declared")
+            }
+        }
+        var topicNames = Set<String>()
+        for topic in config.topics {
+            guard topicNames.insert(topic.name).inserted else {
+                throw ConfigError(file: file, line: topic.line, problem: "topic '\(topic.name)' is declared twice")
+            }
+            for subscription in topic.subscriptions {
+                for queue in [subscription.queue, subscription.deadLetterQueue].compactMap({ $0 }) where !seen.contains(queue) {
+                    throw ConfigError(file: file, line: subscription.line, problem: "subscription names queue '\(queue)', which is not declared")
+                }
             }
         }
         return config

@@ -13,6 +13,7 @@ public struct ServerConfiguration: Sendable {
     public var enableReset = false
     public var configPath: String?
     public var queues: [QueueDeclaration] = []
+    public var topics: [TopicDeclaration] = []
 
     public init() {}
 
@@ -60,6 +61,7 @@ public struct ServerConfiguration: Sendable {
             config.durability = file.durability ?? config.durability
             config.enableReset = file.enableReset ?? config.enableReset
             config.queues = file.queues
+            config.topics = file.topics
         }
         if let v = env("HOST") { config.host = v }
         if let v = env("PORT") {

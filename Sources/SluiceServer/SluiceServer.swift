@@ -6,6 +6,7 @@ import SluiceCore
 import SluiceHTTP
 import SluiceQueues
 import SluiceStorage
+import SluiceTopics
 
 /// The composition root: opens storage, builds the engines and the HTTP front door, and
 /// runs them as one service group until SIGINT or SIGTERM.
@@ -20,13 +21,24 @@ public enum SluiceServer {
 
         let engine = QueueEngine(store: store, region: config.region, account: config.accountId, logger: logger)
         try await engine.start()
-        try await ConfiguredQueues.apply(config.queues, to: engine, account: config.accountId, region: config.region,
-                                         file: config.configPath ?? "config", logger: logger)
+        let signer = try SNSSigner(dataDir: dataDir, region: config.region)
+        let topics = TopicEngine(store: SQLiteTopicStore(sharing: store), sink: engine, client: URLSessionEndpointClient(),
+                                 signer: signer, region: config.region, account: config.accountId, logger: logger)
+        try await topics.start()
+        let applyConfig: @Sendable () async throws -> Void = {
+            let file = config.configPath ?? "config"
+            try await ConfiguredQueues.apply(config.queues, to: engine, account: config.accountId, region: config.region, file: file, logger: logger)
+            try await ConfiguredTopics.apply(config.topics, to: topics, account: config.accountId, region: config.region,
+                                             baseURL: "http://\(config.host):\(config.port)", file: file, logger: logger)
+        }
+        try await applyConfig()
 
-        let responder = SluiceResponder(
-            queues: engine,
-            options: HTTPOptions(enableReset: config.enableReset, defaultHost: "\(config.host):\(config.port)"),
-            logger: logger)
+        var options = HTTPOptions(enableReset: config.enableReset, defaultHost: "\(config.host):\(config.port)")
+        options.certificatePEM = signer.certificatePEM
+        options.certificatePath = signer.certificatePath
+        let responder = SluiceResponder(queues: engine, topics: topics, options: options, logger: logger, afterReset: {
+            do { try await applyConfig() } catch { logger.error("cannot re-create configured resources after reset: \(error)") }
+        })
         var app = Application(
             responder: responder,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "sluice"),
@@ -36,7 +48,7 @@ public enum SluiceServer {
                 onListening(port)
             },
             logger: logger)
-        app.addServices(EngineService(engine: engine))
+        app.addServices(EngineService(engine: engine, topics: topics))
         if config.enableReset { logger.warning("development reset is enabled: POST /_sluice/reset empties all state") }
         do {
             try await app.runService()
@@ -55,14 +67,19 @@ public enum SluiceServer {
 /// wakes long-poll receivers so in-flight requests finish promptly.
 struct EngineService: Service {
     let engine: QueueEngine
+    let topics: TopicEngine
 
     func run() async throws {
         await withGracefulShutdownHandler {
             await cancelWhenGracefulShutdown {
-                await engine.run()
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await engine.run() }
+                    group.addTask { await topics.run() }
+                }
             }
         } onGracefulShutdown: {
             engine.shutdown()
+            topics.shutdown()
         }
     }
 }

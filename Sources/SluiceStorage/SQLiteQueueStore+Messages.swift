@@ -46,45 +46,49 @@ extension SQLiteQueueStore {
     // MARK: Send
 
     public func send(_ queue: QueueRecord, _ messages: [NewMessage], now: Millis) async throws -> [SendOutcome] {
-        try await writer.perform { db in
-            var outcomes = [SendOutcome]()
-            outcomes.reserveCapacity(messages.count)
-            for message in messages {
-                if let key = message.deduplicationKey {
-                    var original: SendOutcome?
-                    try db.query("SELECT message_id, seq FROM dedup WHERE queue_id = ? AND key = ? AND expires_at > ?",
-                                 [.int(queue.id), .text(key), .int(now)]) { row in
-                        original = SendOutcome(messageId: row.text(0), sequence: row.int(1), duplicate: true, visibleAt: now, expiresAt: now)
-                    }
-                    if let original {
-                        outcomes.append(original)
-                        continue
-                    }
+        try await writer.perform { db in try Self.insert(db, queue, messages, now: now) }
+    }
+
+    /// Stores messages into a queue inside the caller's transaction: deduplication, the
+    /// message rows, dedup entries and FIFO group rows.
+    static func insert(_ db: SQLiteConnection, _ queue: QueueRecord, _ messages: [NewMessage], now: Millis) throws -> [SendOutcome] {
+        var outcomes = [SendOutcome]()
+        outcomes.reserveCapacity(messages.count)
+        for message in messages {
+            if let key = message.deduplicationKey {
+                var original: SendOutcome?
+                try db.query("SELECT message_id, seq FROM dedup WHERE queue_id = ? AND key = ? AND expires_at > ?",
+                             [.int(queue.id), .text(key), .int(now)]) { row in
+                    original = SendOutcome(messageId: row.text(0), sequence: row.int(1), duplicate: true, visibleAt: now, expiresAt: now)
                 }
-                let visibleAt = now + Millis(message.delaySeconds) * 1000
-                let expiresAt = now + queue.settings.retentionMillis
-                try db.query("""
-                    INSERT INTO messages(queue_id, message_id, body, body_md5, attributes, sent_at, visible_at, expires_at,
-                                         group_id, dedup_id, trace_header, sender_id)
-                    VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [.int(queue.id), .text(message.messageId), .text(message.body), .text(message.bodyMD5),
-                          message.attributes.isEmpty ? .null : .blob(message.attributes.canonicalBytes()),
-                          .int(now), .int(visibleAt), .int(expiresAt),
-                          message.groupId.map { .text($0) } ?? .null, message.deduplicationId.map { .text($0) } ?? .null,
-                          message.traceHeader.map { .text($0) } ?? .null, .text(message.senderId)])
-                let seq = db.lastInsertRowID
-                if let key = message.deduplicationKey {
-                    try db.query("INSERT OR REPLACE INTO dedup(queue_id, key, message_id, seq, expires_at) VALUES(?, ?, ?, ?, ?)",
-                                 [.int(queue.id), .text(key), .text(message.messageId), .int(seq), .int(now + SQSLimits.deduplicationWindowMillis)])
+                if let original {
+                    outcomes.append(original)
+                    continue
                 }
-                if queue.settings.fifoQueue, let group = message.groupId {
-                    try db.query("INSERT OR IGNORE INTO fifo_groups(queue_id, group_id, available_at) VALUES(?, ?, ?)",
-                                 [.int(queue.id), .text(group), .int(visibleAt)])
-                }
-                outcomes.append(SendOutcome(messageId: message.messageId, sequence: seq, duplicate: false, visibleAt: visibleAt, expiresAt: expiresAt))
             }
-            return outcomes
+            let visibleAt = now + Millis(message.delaySeconds) * 1000
+            let expiresAt = now + queue.settings.retentionMillis
+            try db.query("""
+                INSERT INTO messages(queue_id, message_id, body, body_md5, attributes, sent_at, visible_at, expires_at,
+                                     group_id, dedup_id, trace_header, sender_id)
+                VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.int(queue.id), .text(message.messageId), .text(message.body), .text(message.bodyMD5),
+                      message.attributes.isEmpty ? .null : .blob(message.attributes.canonicalBytes()),
+                      .int(now), .int(visibleAt), .int(expiresAt),
+                      message.groupId.map { .text($0) } ?? .null, message.deduplicationId.map { .text($0) } ?? .null,
+                      message.traceHeader.map { .text($0) } ?? .null, .text(message.senderId)])
+            let seq = db.lastInsertRowID
+            if let key = message.deduplicationKey {
+                try db.query("INSERT OR REPLACE INTO dedup(queue_id, key, message_id, seq, expires_at) VALUES(?, ?, ?, ?, ?)",
+                             [.int(queue.id), .text(key), .text(message.messageId), .int(seq), .int(now + SQSLimits.deduplicationWindowMillis)])
+            }
+            if queue.settings.fifoQueue, let group = message.groupId {
+                try db.query("INSERT OR IGNORE INTO fifo_groups(queue_id, group_id, available_at) VALUES(?, ?, ?)",
+                             [.int(queue.id), .text(group), .int(visibleAt)])
+            }
+            outcomes.append(SendOutcome(messageId: message.messageId, sequence: seq, duplicate: false, visibleAt: visibleAt, expiresAt: expiresAt))
         }
+        return outcomes
     }
 
     // MARK: Receive
@@ -161,7 +165,7 @@ extension SQLiteQueueStore {
                 deadLettered += 1
                 return
             }
-            let token = Int64.random(in: 1...Int64.max)
+            let token = Identifiers.token()
             let firstReceive = row.firstReceiveAt ?? now
             try db.query("UPDATE messages SET visible_at = ?, receive_count = receive_count + 1, first_receive_at = ?, received_at = ?, receipt = ? WHERE seq = ?",
                          [.int(deadline), .int(firstReceive), .int(now), .int(token), .int(row.seq)])

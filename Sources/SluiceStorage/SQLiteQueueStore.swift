@@ -139,7 +139,7 @@ public final class SQLiteQueueStore: QueueStore {
 
     public func reset() async throws {
         try await writer.perform { db in
-            for table in ["messages", "fifo_groups", "dedup", "queues", "deleted_queues", "move_tasks"] {
+            for table in ["messages", "fifo_groups", "dedup", "queues", "deleted_queues", "move_tasks", "topics", "subscriptions", "topic_dedup", "deliveries"] {
                 try db.query("DELETE FROM \(table)")
             }
         }

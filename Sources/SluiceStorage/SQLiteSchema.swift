@@ -65,6 +65,49 @@ enum SQLiteSchema {
             failure TEXT,
             started_at INTEGER NOT NULL) WITHOUT ROWID;
         """),
+        ("0002-topics-and-subscriptions", """
+        CREATE TABLE topics(
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            account TEXT NOT NULL,
+            name TEXT NOT NULL,
+            attributes TEXT NOT NULL,
+            tags TEXT NOT NULL,
+            seq INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            UNIQUE(account, name));
+        CREATE TABLE subscriptions(
+            arn TEXT PRIMARY KEY,
+            topic_arn TEXT NOT NULL,
+            protocol TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            attributes TEXT NOT NULL,
+            pending INTEGER NOT NULL,
+            token TEXT,
+            authenticated INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE INDEX subscriptions_by_topic ON subscriptions(topic_arn);
+        CREATE TABLE topic_dedup(
+            topic_id INTEGER NOT NULL,
+            key TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            PRIMARY KEY(topic_id, key)) WITHOUT ROWID;
+        CREATE INDEX topic_dedup_by_expiry ON topic_dedup(expires_at);
+        CREATE TABLE deliveries(
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            subscription_arn TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            headers TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            first_at INTEGER NOT NULL,
+            due_at INTEGER NOT NULL);
+        CREATE INDEX deliveries_by_due ON deliveries(due_at);
+        """),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction.

@@ -1,3 +1,5 @@
+import SluiceCore
+
 /// Writes response fields as a JSON object (AWS JSON 1.0 bodies).
 public enum JSONWriter {
     public static func object(_ fields: [WireField]) -> String {
@@ -65,29 +67,6 @@ public enum JSONWriter {
 
     /// JSON string escaping: quote, backslash and control characters.
     public static func quote(_ text: String, into out: inout String) {
-        out += "\""
-        var needsEscape = false
-        for byte in text.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5c {
-            needsEscape = true
-            break
-        }
-        if !needsEscape {
-            out += text
-        } else {
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
+        JSONText.quote(text, into: &out)
     }
 }

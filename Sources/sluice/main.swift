@@ -1,10 +1,24 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import SluiceServer
 import SluiceStorage
 
-@main
+// Run Swift concurrency on NIO's event loops: a request's handler then stays on the
+// thread that read it instead of hopping to a separate pool (measured: fewer context
+// switches per request on two cores).
+_ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+let finished = DispatchSemaphore(value: 0)
+// Detached: top-level code runs on the main actor, and the main thread waits below.
+Task.detached {
+    await Sluice.main()
+    finished.signal()
+}
+finished.wait()
+
 struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",

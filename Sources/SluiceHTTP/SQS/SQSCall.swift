@@ -29,16 +29,18 @@ struct SQSCall: Sendable {
 
     /// Resolves `scheme://host/<account>/<name>` (or any path ending in those two segments).
     static func queueKey(fromURL url: String) -> QueueKey? {
-        var path = Substring(url)
-        if let scheme = path.range(of: "://") {
-            path = path[scheme.upperBound...]
-            guard let slash = path.firstIndex(of: "/") else { return nil }
-            path = path[slash...]
+        var path = url.utf8[...]
+        let slash = UInt8(ascii: "/")
+        if let colon = path.firstIndex(of: UInt8(ascii: ":")), path[colon...].starts(with: "://".utf8) {
+            path = path[path.index(colon, offsetBy: 3)...]
+            guard let firstSlash = path.firstIndex(of: slash) else { return nil }
+            path = path[firstSlash...]
         }
-        if let query = path.firstIndex(of: "?") { path = path[..<query] }
-        let segments = path.split(separator: "/")
+        if let query = path.firstIndex(of: UInt8(ascii: "?")) { path = path[..<query] }
+        let segments = path.split(separator: slash)
         guard segments.count >= 2 else { return nil }
-        return QueueKey(account: String(segments[segments.count - 2]), name: String(segments[segments.count - 1]))
+        return QueueKey(account: String(decoding: segments[segments.count - 2], as: UTF8.self),
+                        name: String(decoding: segments[segments.count - 1], as: UTF8.self))
     }
 
     /// Reads batch entries, requiring each entry's Id.

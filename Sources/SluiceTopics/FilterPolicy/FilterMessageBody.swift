@@ -1,0 +1,18 @@
+/// A message body read once for filtering, so a topic with many body-scoped
+/// subscriptions parses each message a single time.
+public struct FilterMessageBody: Sendable {
+    /// The top-level members, or nil when the body is not a JSON object.
+    let members: [FilterJSON.Member]?
+
+    /// Reads `text`; a body that is not a JSON object is kept as unreadable.
+    public init(_ text: String) {
+        if case .object(let members)? = try? FilterJSONReader.parse(text) {
+            self.members = members
+        } else {
+            members = nil
+        }
+    }
+
+    /// Whether the body is a JSON object (body-scoped policies need one).
+    public var isJSONObject: Bool { members != nil }
+}
