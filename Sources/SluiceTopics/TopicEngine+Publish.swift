@@ -163,8 +163,9 @@ extension TopicEngine {
         for publish in publishes {
             observer.published(topicArn: arn, bytes: publish.bytes)
             var targets = [Subscription]()
+            var bodies = [String: FilterMessageBody]()
             for subscription in subscriptions {
-                let outcome = decide(subscription, publish)
+                let outcome = decide(subscription, publish, bodies: &bodies)
                 if outcome == .matched {
                     targets.append(subscription)
                 } else {
@@ -216,11 +217,14 @@ extension TopicEngine {
     }
 
     /// Whether a subscription's filter policy admits a message.
-    func decide(_ subscription: Subscription, _ publish: ValidPublish) -> FilterOutcome {
+    /// `bodies` caches parsed message bodies across the subscriptions of one publish.
+    func decide(_ subscription: Subscription, _ publish: ValidPublish, bodies: inout [String: FilterMessageBody]) -> FilterOutcome {
+        if subscription.filterUnusable { return .filteredOut(.messageAttributes) }
         guard let filter = subscription.filter else { return .matched }
-        let scope = subscription.record.attributes["FilterPolicyScope"] ?? "MessageAttributes"
-        if scope == "MessageBody" {
-            return filter.matches(body: publish.message(for: subscription.record.protocol))
+        if filter.scope == .messageBody {
+            let text = publish.message(for: subscription.record.protocol)
+            if bodies[text] == nil { bodies[text] = FilterMessageBody(text) }
+            return filter.matches(body: bodies[text]!)
         }
         return filter.matches(attributes: publish.attributes.mapValues { FilterAttribute(dataType: $0.dataType, stringValue: $0.stringValue) })
     }

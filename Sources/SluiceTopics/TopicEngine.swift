@@ -83,12 +83,20 @@ public final class TopicEngine: Sendable {
 struct Subscription: Sendable {
     var record: SubscriptionRecord
     var filter: FilterPolicy?
+    /// A stored policy that no longer parses admits nothing (rather than everything).
+    var filterUnusable = false
     var deliveryPolicy: DeliveryPolicy?
 
     init(record: SubscriptionRecord) {
         self.record = record
         let scope = FilterPolicyScope(rawValue: record.attributes["FilterPolicyScope"] ?? "MessageAttributes") ?? .messageAttributes
-        filter = record.attributes["FilterPolicy"].flatMap { try? FilterPolicy(json: $0, scope: scope) }
+        if let text = record.attributes["FilterPolicy"] {
+            do {
+                filter = try FilterPolicy(json: text, scope: scope)
+            } catch {
+                filterUnusable = true
+            }
+        }
         deliveryPolicy = record.attributes["DeliveryPolicy"].flatMap { try? DeliveryPolicy(subscriptionJSON: $0) }
     }
 

@@ -25,101 +25,120 @@ extension RequestParams {
 }
 
 /// Parameters of an AWS JSON 1.0 request body.
-public struct JSONParams: RequestParams, @unchecked Sendable {
-    let object: [String: Any]
+public struct JSONParams: RequestParams {
+    let members: [JSONValue.Member]
 
-    public init(object: [String: Any]) { self.object = object }
+    public init(members: [JSONValue.Member]) { self.members = members }
 
     /// Parses a request body; an empty body is an empty object.
     public init(body: [UInt8]) throws(QueueError) {
         if body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) {
-            object = [:]
+            members = []
             return
         }
-        guard let parsed = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) else {
-            throw QueueError(.malformedRequest, "The request body is not valid JSON.")
+        let parsed: JSONValue
+        do {
+            parsed = try JSONReader.parse(bytes: body)
+        } catch {
+            throw QueueError(.malformedRequest, "The request body is not valid JSON: \(error.reason) at offset \(error.offset).")
         }
-        guard let object = parsed as? [String: Any] else {
+        guard case .object(let members) = parsed else {
             throw QueueError(.malformedRequest, "The request body must be a JSON object.")
         }
-        self.object = object
+        self.members = members
+    }
+
+    func value(_ name: String) -> JSONValue? {
+        for member in members where member.key == name {
+            if case .null = member.value { return nil }
+            return member.value
+        }
+        return nil
     }
 
     public func string(_ name: String) throws(QueueError) -> String? {
-        switch object[name] {
-        case nil, is NSNull: return nil
-        case let s as String: return s
-        case let n as NSNumber where !Self.isBool(n): return n.stringValue
-        case let other?: throw invalidType(name, other)
+        switch value(name) {
+        case nil: return nil
+        case .string(let s)?: return s
+        case .number(_, let text)?: return text
+        case let other?: throw invalidType(name, other.tokenText)
         }
     }
 
     public func int(_ name: String) throws(QueueError) -> Int? {
-        switch object[name] {
-        case nil, is NSNull: return nil
-        case let n as NSNumber where !Self.isBool(n):
-            guard Double(n.intValue) == n.doubleValue else { throw invalidType(name, n) }
-            return n.intValue
-        case let s as String:
+        switch value(name) {
+        case nil: return nil
+        case .number(let d, let text)?:
+            if let n = Int(text) { return n }
+            guard d.rounded() == d, abs(d) < 9e18 else { throw invalidType(name, text) }
+            return Int(d)
+        case .string(let s)?:
             guard let n = Int(s) else { throw QueueError.invalidParameter(name, s, reason: "Must be an integer.") }
             return n
-        case let other?: throw invalidType(name, other)
+        case let other?: throw invalidType(name, other.tokenText)
         }
     }
 
     public func strings(_ name: String, query: String) throws(QueueError) -> [String] {
-        switch object[name] {
-        case nil, is NSNull: return []
-        case let list as [Any]:
+        switch value(name) {
+        case nil: return []
+        case .array(let items)?:
             var out = [String]()
-            for item in list {
-                guard let s = item as? String else { throw invalidType(name, item) }
+            for item in items {
+                guard case .string(let s) = item else { throw invalidType(name, item.tokenText) }
                 out.append(s)
             }
             return out
-        case let other?: throw invalidType(name, other)
+        case let other?: throw invalidType(name, other.tokenText)
         }
     }
 
-    public func stringMap(_ name: String, query: String, key: String, value: String) throws(QueueError) -> [String: String] {
-        switch object[name] {
-        case nil, is NSNull: return [:]
-        case let map as [String: Any]:
+    public func stringMap(_ name: String, query: String, key: String, value valueName: String) throws(QueueError) -> [String: String] {
+        switch value(name) {
+        case nil: return [:]
+        case .object(let entries)?:
             var out = [String: String]()
-            for (k, v) in map {
-                switch v {
-                case let s as String: out[k] = s
-                case let n as NSNumber: out[k] = Self.isBool(n) ? (n.boolValue ? "true" : "false") : n.stringValue
-                default: throw invalidType(name, v)
+            for entry in entries {
+                switch entry.value {
+                case .string(let s): out[entry.key] = s
+                case .number(_, let text): out[entry.key] = text
+                case .bool(let b): out[entry.key] = b ? "true" : "false"
+                default: throw invalidType(name, entry.value.tokenText)
                 }
             }
             return out
-        case let other?: throw invalidType(name, other)
+        case let other?: throw invalidType(name, other.tokenText)
         }
     }
 
     public func messageAttributes(_ name: String, query: String) throws(QueueError) -> MessageAttributes {
-        switch object[name] {
-        case nil, is NSNull: return [:]
-        case let map as [String: Any]:
+        switch value(name) {
+        case nil: return [:]
+        case .object(let entries)?:
             var out = MessageAttributes()
-            for (attributeName, raw) in map {
-                guard let fields = raw as? [String: Any] else { throw invalidType(name, raw) }
-                out[attributeName] = try Self.attribute(attributeName, fields)
+            for entry in entries {
+                guard case .object = entry.value else { throw invalidType(name, entry.value.tokenText) }
+                func text(_ field: String) -> String? {
+                    if case .string(let s)? = entry.value[field] { return s }
+                    return nil
+                }
+                out[entry.key] = try Self.attribute(entry.key, dataType: text("DataType"), stringValue: text("StringValue"),
+                                                    binaryValue: text("BinaryValue"),
+                                                    hasLists: entry.value["StringListValues"] != nil || entry.value["BinaryListValues"] != nil)
             }
             return out
-        case let other?: throw invalidType(name, other)
+        case let other?: throw invalidType(name, other.tokenText)
         }
     }
 
-    static func attribute(_ name: String, _ fields: [String: Any]) throws(QueueError) -> MessageAttribute {
-        guard let type = fields["DataType"] as? String, !type.isEmpty else {
+    static func attribute(_ name: String, dataType: String?, stringValue: String?, binaryValue: String?, hasLists: Bool) throws(QueueError) -> MessageAttribute {
+        guard let type = dataType, !type.isEmpty else {
             throw QueueError(.invalidParameterValue, "The message attribute '\(name)' must contain non-empty message attribute type.")
         }
-        if fields["StringListValues"] != nil || fields["BinaryListValues"] != nil {
+        if hasLists {
             throw QueueError(.invalidParameterValue, "Message attribute list values in SendMessage operation are not supported.")
         }
-        if let binary = fields["BinaryValue"] as? String {
+        if let binary = binaryValue {
             guard let data = Data(base64Encoded: binary) else {
                 throw QueueError(.invalidParameterValue, "The message attribute '\(name)' has an invalid base64 BinaryValue.")
             }
@@ -128,25 +147,21 @@ public struct JSONParams: RequestParams, @unchecked Sendable {
         if type.hasPrefix("Binary") {
             return MessageAttribute(dataType: type, value: .binary([]))
         }
-        return MessageAttribute(dataType: type, value: .string(fields["StringValue"] as? String ?? ""))
+        return MessageAttribute(dataType: type, value: .string(stringValue ?? ""))
     }
 
     public func entries(_ name: String, query: String) throws(QueueError) -> [any RequestParams] {
-        switch object[name] {
-        case nil, is NSNull: return []
-        case let list as [Any]:
+        switch value(name) {
+        case nil: return []
+        case .array(let items)?:
             var out = [any RequestParams]()
-            for item in list {
-                guard let fields = item as? [String: Any] else { throw invalidType(name, item) }
-                out.append(JSONParams(object: fields))
+            for item in items {
+                guard case .object(let fields) = item else { throw invalidType(name, item.tokenText) }
+                out.append(JSONParams(members: fields))
             }
             return out
-        case let other?: throw invalidType(name, other)
+        case let other?: throw invalidType(name, other.tokenText)
         }
-    }
-
-    static func isBool(_ n: NSNumber) -> Bool {
-        String(cString: n.objCType) == "c"
     }
 }
 
@@ -222,14 +237,10 @@ public struct QueryParams: RequestParams {
         for (_, index) in indexed(query) {
             let base = prefix + query + "." + index + "."
             guard let attributeName = fields[base + "Name"] else { continue }
-            var object = [String: Any]()
-            object["DataType"] = fields[base + "Value.DataType"]
-            object["StringValue"] = fields[base + "Value.StringValue"]
-            object["BinaryValue"] = fields[base + "Value.BinaryValue"]
-            if fields.keys.contains(where: { $0.hasPrefix(base + "Value.StringListValue") || $0.hasPrefix(base + "Value.BinaryListValue") }) {
-                object["StringListValues"] = []
-            }
-            out[attributeName] = try JSONParams.attribute(attributeName, object)
+            let hasLists = fields.keys.contains { $0.hasPrefix(base + "Value.StringListValue") || $0.hasPrefix(base + "Value.BinaryListValue") }
+            out[attributeName] = try JSONParams.attribute(attributeName, dataType: fields[base + "Value.DataType"],
+                                                          stringValue: fields[base + "Value.StringValue"],
+                                                          binaryValue: fields[base + "Value.BinaryValue"], hasLists: hasLists)
         }
         return out
     }

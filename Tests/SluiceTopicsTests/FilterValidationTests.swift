@@ -112,6 +112,7 @@ import Testing
         .init(#"{"ip":[{"cidr":"2001:db8:::/8"}]}"#, "Nonstandard IP address: 2001:db8:::"),
         .init(#"{"ip":[{"cidr":"10.0.0.0/32"}]}"#, "IPv4 mask bits must be < 32"),
         .init(#"{"ip":[{"cidr":"::/128"}]}"#, "IPv6 mask bits must be < 128"),
+        .init(#"{"ip":[{"cidr":"::ffff:0:0/96"}]}"#, "IPv4 mask bits must be < 32"),  // mapped reads as IPv4, as in Java
     ]
 
     @Test(arguments: structure + strings + anythingBut + numeric + cidr)

@@ -1,3 +1,4 @@
+import SluiceCore
 /// Evaluates conjunctions against one body.
 ///
 /// A key's path is matched against member names the way AWS flattens JSON: `a.b`
@@ -6,11 +7,11 @@
 /// of any array they share (AWS's array consistency): `{"r":[{"a":1,"b":2},{"a":3,"b":4}]}`
 /// matches `{"r":{"a":[1],"b":[2]}}` but not `{"r":{"a":[1],"b":[4]}}`.
 struct BodyMatcher {
-    private let root: [FilterJSON.Member]
+    private let root: [JSONValue.Member]
     private let slotPaths: [[UInt8]]
     private var cache: [[FilterScalar]?]
 
-    init(root: [FilterJSON.Member], slotPaths: [String]) {
+    init(root: [JSONValue.Member], slotPaths: [String]) {
         self.root = root
         self.slotPaths = slotPaths.map { Array($0.utf8) }
         cache = Array(repeating: nil, count: slotPaths.count)
@@ -43,13 +44,13 @@ struct BodyMatcher {
         return out
     }
 
-    private static func collect(members: [FilterJSON.Member], rest: ArraySlice<UInt8>, into out: inout [FilterScalar]) {
+    private static func collect(members: [JSONValue.Member], rest: ArraySlice<UInt8>, into out: inout [FilterScalar]) {
         for member in members {
             if let remaining = descend(member.key, rest) { collect(member.value, rest: remaining, into: &out) }
         }
     }
 
-    private static func collect(_ node: FilterJSON, rest: ArraySlice<UInt8>, into out: inout [FilterScalar]) {
+    private static func collect(_ node: JSONValue, rest: ArraySlice<UInt8>, into out: inout [FilterScalar]) {
         switch node {
         case .object(let members):
             collect(members: members, rest: rest, into: &out)
@@ -70,7 +71,7 @@ struct BodyMatcher {
         return rest[dot] == UInt8(ascii: ".") ? rest[(dot + 1)...] : nil
     }
 
-    private static func satisfy(_ node: FilterJSON, _ goals: [Goal]) -> Bool {
+    private static func satisfy(_ node: JSONValue, _ goals: [Goal]) -> Bool {
         switch node {
         case .object(let members):
             return satisfy(members: members, goals)
@@ -85,7 +86,7 @@ struct BodyMatcher {
 
     /// Each goal picks a member to descend into (usually exactly one fits); goals that
     /// pick the same member must be met together below it.
-    private static func satisfy(members: [FilterJSON.Member], _ goals: [Goal]) -> Bool {
+    private static func satisfy(members: [JSONValue.Member], _ goals: [Goal]) -> Bool {
         var options: [[(member: Int, goal: Goal)]] = []
         for goal in goals {
             var fits: [(member: Int, goal: Goal)] = []

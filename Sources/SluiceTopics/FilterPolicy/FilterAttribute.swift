@@ -15,10 +15,12 @@ public struct FilterAttribute: Sendable, Equatable, Hashable {
         case binary
     }
 
+    /// How the value is read.
     public let kind: Kind
     /// The `StringValue` (empty for Binary).
     public let value: String
 
+    /// An attribute of a known kind.
     public init(kind: Kind, value: String) {
         self.kind = kind
         self.value = value
@@ -41,9 +43,13 @@ public struct FilterAttribute: Sendable, Equatable, Hashable {
         self.init(dataType: attribute.dataType, stringValue: attribute.stringValue)
     }
 
+    /// A `String` attribute.
     public static func string(_ value: String) -> FilterAttribute { FilterAttribute(kind: .string, value: value) }
+    /// A `Number` attribute, given as its decimal text.
     public static func number(_ value: String) -> FilterAttribute { FilterAttribute(kind: .number, value: value) }
+    /// A `String.Array` attribute, given as its JSON array text.
     public static func stringArray(_ json: String) -> FilterAttribute { FilterAttribute(kind: .stringArray, value: json) }
+    /// A `Binary` attribute (its bytes do not matter to filtering).
     public static let binary = FilterAttribute(kind: .binary, value: "")
 
     /// The values conditions test: nil when filtering ignores the attribute (Binary).
@@ -58,7 +64,7 @@ public struct FilterAttribute: Sendable, Equatable, Hashable {
             guard let number = FilterNumber(attributeText: value) else { throw FilterAttributeError() }
             return [.number(number)]
         case .stringArray:
-            guard case .array(let elements)? = try? FilterJSONReader.parse(value) else { throw FilterAttributeError() }
+            guard case .array(let elements)? = try? JSONReader.parse(value) else { throw FilterAttributeError() }
             var out: [FilterScalar] = []
             out.reserveCapacity(elements.count)
             for element in elements {

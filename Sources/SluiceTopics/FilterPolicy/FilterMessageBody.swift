@@ -1,12 +1,13 @@
+import SluiceCore
 /// A message body read once for filtering, so a topic with many body-scoped
 /// subscriptions parses each message a single time.
 public struct FilterMessageBody: Sendable {
     /// The top-level members, or nil when the body is not a JSON object.
-    let members: [FilterJSON.Member]?
+    let members: [JSONValue.Member]?
 
     /// Reads `text`; a body that is not a JSON object is kept as unreadable.
     public init(_ text: String) {
-        if case .object(let members)? = try? FilterJSONReader.parse(text) {
+        if case .object(let members)? = try? JSONReader.parse(text) {
             self.members = members
         } else {
             members = nil

@@ -1,3 +1,4 @@
+import SluiceCore
 /// An SNS subscription filter policy, parsed and checked once, then evaluated against
 /// each published message.
 ///
@@ -30,9 +31,9 @@ public struct FilterPolicy: Sendable {
     /// 256 KB. `{}` is accepted and admits every message.
     public init(json: String, scope: FilterPolicyScope) throws(FilterPolicyError) {
         guard json.utf8.count <= Self.maxBytes else { throw .tooLong }
-        let root: FilterJSON
+        let root: JSONValue
         do {
-            root = try FilterJSONReader.parse(json)
+            root = try JSONReader.parse(json)
         } catch {
             throw FilterPolicyError(.malformedJSON, "failed to parse JSON. \(error.reason) at offset \(error.offset)")
         }

@@ -22,10 +22,12 @@ public struct FilterPolicyError: Error, Sendable, Equatable, CustomStringConvert
         case tooLong
     }
 
+    /// The kind of refusal.
     public let code: Code
     /// AWS's text after `FilterPolicy: ` (for nesting, AWS's whole sentence).
     public let message: String
 
+    /// An error of `code` with AWS's `message`.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
@@ -36,6 +38,7 @@ public struct FilterPolicyError: Error, Sendable, Equatable, CustomStringConvert
         code == .nestedInAttributeScope ? message : "FilterPolicy: \(message)"
     }
 
+    /// The same as ``reason``.
     public var description: String { reason }
 
     static func invalid(_ message: String) -> FilterPolicyError { FilterPolicyError(.invalidSyntax, message) }

@@ -1,3 +1,4 @@
+import SluiceCore
 /// Reads a key's condition array, checking each entry the way AWS's rule compiler does
 /// and in the same order, so the first problem reported is the one AWS reports.
 enum MatchExpressionParser {
@@ -6,7 +7,7 @@ enum MatchExpressionParser {
         "prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists", "cidr",
     ]
 
-    static func conditions(_ elements: [FilterJSON]) throws(FilterPolicyError) -> [FilterCondition] {
+    static func conditions(_ elements: [JSONValue]) throws(FilterPolicyError) -> [FilterCondition] {
         var out: [FilterCondition] = []
         out.reserveCapacity(elements.count)
         for element in elements {
@@ -24,7 +25,7 @@ enum MatchExpressionParser {
     }
 
     /// `{"<operator>": operand}`.
-    private static func expression(_ members: [FilterJSON.Member]) throws(FilterPolicyError) -> FilterCondition {
+    private static func expression(_ members: [JSONValue.Member]) throws(FilterPolicyError) -> FilterCondition {
         guard let first = members.first else { throw .invalid("Match expression name not found") }
         let condition: FilterCondition
         // AWS's compiler words a second key differently after numeric and anything-but.
@@ -53,7 +54,7 @@ enum MatchExpressionParser {
         return condition
     }
 
-    private static func string(_ value: FilterJSON, _ name: String) throws(FilterPolicyError) -> String {
+    private static func string(_ value: JSONValue, _ name: String) throws(FilterPolicyError) -> String {
         guard case .string(let s) = value else { throw .invalid("\(name) match pattern must be a string") }
         return s
     }
@@ -65,7 +66,7 @@ enum MatchExpressionParser {
         return number
     }
 
-    private static func anythingBut(_ operand: FilterJSON) throws(FilterPolicyError) -> AnythingBut {
+    private static func anythingBut(_ operand: JSONValue) throws(FilterPolicyError) -> AnythingBut {
         switch operand {
         case .object(let members):
             guard let inner = members.first else { throw .invalid("Anything-But expression name not found") }
@@ -96,11 +97,11 @@ enum MatchExpressionParser {
     }
 
     /// `[op, n]` or `[">"|">=", n, "<"|"<=", m]`.
-    private static func numeric(_ operands: [FilterJSON]) throws(FilterPolicyError) -> NumericRange {
+    private static func numeric(_ operands: [JSONValue]) throws(FilterPolicyError) -> NumericRange {
         var cursor = operands.makeIterator()
         // Jackson's text at the end of the array is "]".
-        func text(_ value: FilterJSON?) -> String { value?.tokenText ?? "]" }
-        func number(_ value: FilterJSON?, _ op: String) throws(FilterPolicyError) -> Double {
+        func text(_ value: JSONValue?) -> String { value?.tokenText ?? "]" }
+        func number(_ value: JSONValue?, _ op: String) throws(FilterPolicyError) -> Double {
             guard case .number(let d, _)? = value else { throw .invalid("Value of \(op) must be numeric") }
             return d
         }

@@ -1,3 +1,4 @@
+import SluiceCore
 /// Turns a policy's JSON object into conjunctions of key constraints, enforcing AWS's
 /// rules in AWS's order: syntax (document order), nesting under the MessageAttributes
 /// scope, the key limit, then the combination limit.
@@ -21,7 +22,7 @@ struct PolicyCompiler {
         var slotPaths: [String]
     }
 
-    func compile(_ members: [FilterJSON.Member]) throws(FilterPolicyError) -> Output {
+    func compile(_ members: [JSONValue.Member]) throws(FilterPolicyError) -> Output {
         let root = try Self.node(members)
         if scope == .messageAttributes, Self.hasNesting(root) { throw .nested }
         try checkKeys(root)
@@ -31,7 +32,7 @@ struct PolicyCompiler {
 
     // MARK: Syntax
 
-    static func node(_ members: [FilterJSON.Member]) throws(FilterPolicyError) -> Node {
+    static func node(_ members: [JSONValue.Member]) throws(FilterPolicyError) -> Node {
         guard !members.isEmpty else { throw .invalid("Empty objects are not allowed") }
         var node = Node()
         for member in members {
@@ -55,9 +56,9 @@ struct PolicyCompiler {
 
     /// AWS reads `"$or"` as OR only for an array of at least two objects none of whose
     /// fields is an operator name; otherwise `$or` is an ordinary key.
-    static func orBranches(_ value: FilterJSON) -> [[FilterJSON.Member]]? {
+    static func orBranches(_ value: JSONValue) -> [[JSONValue.Member]]? {
         guard case .array(let elements) = value, elements.count >= 2 else { return nil }
-        var branches: [[FilterJSON.Member]] = []
+        var branches: [[JSONValue.Member]] = []
         for element in elements {
             guard case .object(let members) = element,
                   !members.contains(where: { MatchExpressionParser.reservedNames.contains($0.key) }) else { return nil }

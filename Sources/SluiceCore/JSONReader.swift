@@ -1,52 +1,23 @@
-/// A JSON value as filter policies need it: members in document order (AWS reports the
-/// first error it meets) and the source text of numbers (error messages quote it).
-enum FilterJSON: Sendable {
-    case object([Member])
-    case array([FilterJSON])
-    case string(String)
-    case number(Double, text: String)
-    case bool(Bool)
-    case null
-
-    struct Member: Sendable {
-        let key: String
-        let value: FilterJSON
-    }
-
-    /// The token text AWS quotes in some messages (Jackson's `getText()` at this value).
-    var tokenText: String {
-        switch self {
-        case .object: return "{"
-        case .array: return "["
-        case .string(let s): return s
-        case .number(_, let text): return text
-        case .bool(let b): return b ? "true" : "false"
-        case .null: return "null"
-        }
-    }
-
-    var isObject: Bool {
-        if case .object = self { return true }
-        return false
-    }
-}
-
 /// Why text is not JSON.
-struct FilterJSONError: Error, Sendable {
-    let reason: String
-    let offset: Int
+public struct JSONReadError: Error, Sendable {
+    public let reason: String
+    public let offset: Int
 }
 
 /// A strict RFC 8259 reader over UTF-8 bytes. Nesting is capped so hostile input cannot
 /// exhaust the stack.
-struct FilterJSONReader {
+public struct JSONReader {
     static let maxDepth = 512
 
     private let bytes: [UInt8]
     private var index = 0
 
-    static func parse(_ text: String) throws(FilterJSONError) -> FilterJSON {
-        var reader = FilterJSONReader(bytes: Array(text.utf8))
+    public static func parse(_ text: String) throws(JSONReadError) -> JSONValue {
+        try parse(bytes: Array(text.utf8))
+    }
+
+    public static func parse(bytes: [UInt8]) throws(JSONReadError) -> JSONValue {
+        var reader = JSONReader(bytes: bytes)
         reader.skipSpace()
         let value = try reader.value(depth: 0)
         reader.skipSpace()
@@ -56,7 +27,7 @@ struct FilterJSONReader {
 
     private init(bytes: [UInt8]) { self.bytes = bytes }
 
-    private func fail(_ reason: String) -> FilterJSONError { FilterJSONError(reason: reason, offset: index) }
+    private func fail(_ reason: String) -> JSONReadError { JSONReadError(reason: reason, offset: index) }
 
     private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
 
@@ -64,7 +35,7 @@ struct FilterJSONReader {
         while let c = current, c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { index += 1 }
     }
 
-    private mutating func value(depth: Int) throws(FilterJSONError) -> FilterJSON {
+    private mutating func value(depth: Int) throws(JSONReadError) -> JSONValue {
         guard depth < Self.maxDepth else { throw fail("Nesting is too deep") }
         guard let c = current else { throw fail("Unexpected end of input") }
         switch c {
@@ -79,16 +50,16 @@ struct FilterJSONReader {
         }
     }
 
-    private mutating func literal(_ word: String) throws(FilterJSONError) {
+    private mutating func literal(_ word: String) throws(JSONReadError) {
         let expected = word.utf8
         guard index + expected.count <= bytes.count else { throw fail("Unexpected end of input") }
         guard bytes[index..<(index + expected.count)].elementsEqual(expected) else { throw fail("Unrecognized token") }
         index += expected.count
     }
 
-    private mutating func object(depth: Int) throws(FilterJSONError) -> FilterJSON {
+    private mutating func object(depth: Int) throws(JSONReadError) -> JSONValue {
         index += 1
-        var members: [FilterJSON.Member] = []
+        var members: [JSONValue.Member] = []
         skipSpace()
         if current == UInt8(ascii: "}") { index += 1; return .object(members) }
         while true {
@@ -109,9 +80,9 @@ struct FilterJSONReader {
         }
     }
 
-    private mutating func array(depth: Int) throws(FilterJSONError) -> FilterJSON {
+    private mutating func array(depth: Int) throws(JSONReadError) -> JSONValue {
         index += 1
-        var elements: [FilterJSON] = []
+        var elements: [JSONValue] = []
         skipSpace()
         if current == UInt8(ascii: "]") { index += 1; return .array(elements) }
         while true {
@@ -126,7 +97,7 @@ struct FilterJSONReader {
         }
     }
 
-    private mutating func number() throws(FilterJSONError) -> FilterJSON {
+    private mutating func number() throws(JSONReadError) -> JSONValue {
         let start = index
         if current == UInt8(ascii: "-") { index += 1 }
         guard let first = current, isDigit(first) else { throw fail("Invalid number") }
@@ -149,7 +120,7 @@ struct FilterJSONReader {
 
     private func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
 
-    private mutating func string() throws(FilterJSONError) -> String {
+    private mutating func string() throws(JSONReadError) -> String {
         index += 1
         let start = index
         // Fast path: no escapes.
@@ -175,7 +146,7 @@ struct FilterJSONReader {
         }
     }
 
-    private mutating func escape(into out: inout [UInt8]) throws(FilterJSONError) {
+    private mutating func escape(into out: inout [UInt8]) throws(JSONReadError) {
         guard let c = current else { throw fail("Unterminated string") }
         index += 1
         switch c {
@@ -205,7 +176,7 @@ struct FilterJSONReader {
         }
     }
 
-    private mutating func hex4() throws(FilterJSONError) -> UInt32 {
+    private mutating func hex4() throws(JSONReadError) -> UInt32 {
         guard index + 4 <= bytes.count else { throw fail("Invalid \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {
