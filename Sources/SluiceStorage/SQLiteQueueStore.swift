@@ -24,7 +24,6 @@ public final class SQLiteQueueStore: QueueStore {
         let connection = try SQLiteConnection(path: path)
         try connection.execute("PRAGMA journal_mode=WAL")
         try connection.execute("PRAGMA synchronous=\(durability == .full ? "FULL" : "NORMAL")")
-        try connection.execute("PRAGMA temp_store=MEMORY")
         try connection.execute("PRAGMA cache_size=-16000")
         // Keep the WAL file from staying huge after one large transaction (a queue deletion).
         try connection.execute("PRAGMA journal_size_limit=67108864")
