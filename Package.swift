@@ -40,6 +40,10 @@ let package = Package(
             dependencies: ["SluiceCore", "SluiceStorage", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
+            name: "SluiceMetrics",
+            dependencies: []
+        ),
+        .target(
             name: "SluiceWire",
             dependencies: ["SluiceCore"]
         ),
@@ -54,7 +58,7 @@ let package = Package(
         .target(
             name: "SluiceServer",
             dependencies: [
-                "SluiceCore", "SluiceStorage", "SluiceQueues", "SluiceTopics", "SluiceHTTP",
+                "SluiceCore", "SluiceStorage", "SluiceQueues", "SluiceTopics", "SluiceHTTP", "SluiceMetrics",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -77,5 +81,6 @@ let package = Package(
         .testTarget(name: "SluiceQueuesTests", dependencies: ["SluiceQueues", "SluiceStorage", "SluiceCore"]),
         .testTarget(name: "SluiceServerTests", dependencies: ["SluiceServer"]),
         .testTarget(name: "SluiceTopicsTests", dependencies: ["SluiceTopics", "SluiceCore"]),
+        .testTarget(name: "SluiceMetricsTests", dependencies: ["SluiceMetrics"]),
     ]
 )

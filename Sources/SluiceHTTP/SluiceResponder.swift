@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -14,6 +15,12 @@ public struct HTTPOptions: Sendable {
     /// The SNS signing certificate (PEM) and the path it is served at.
     public var certificatePEM = ""
     public var certificatePath = "/_sluice/sns/SimpleNotificationService-sluice.pem"
+    /// `GET /metrics`: Prometheus text (false) or OpenMetrics (true) → content type and body.
+    public var metrics: (@Sendable (_ openMetrics: Bool) async -> (contentType: String, body: String))?
+    /// `GET /metrics/cloudwatch`: the same data named as yet-another-cloudwatch-exporter names it.
+    public var cloudWatchMetrics: (@Sendable () async -> String)?
+    /// Called once per answered API request: service, action, HTTP status, seconds taken.
+    public var recordRequest: (@Sendable (String, String, Int, Double) -> Void)?
     /// Largest request body accepted.
     public var maxBodyBytes: Int
     /// Host used in queue URLs when a request carries no Host header.
@@ -48,6 +55,22 @@ public struct SluiceResponder: HTTPResponder {
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var route = Route(service: "sluice", action: "other")
+        let response = await respond(to: request, route: &route)
+        if let record = options.recordRequest, route.service != "sluice" {
+            record(route.service, route.action, response.status.code, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        }
+        return response
+    }
+
+    /// Which API a request reached, for request metrics.
+    struct Route {
+        var service: String
+        var action: String
+    }
+
+    func respond(to request: Request, route: inout Route) async -> Response {
         let requestId = Identifiers.uuid()
         let path = request.uri.path
         let target = request.headers[HTTPField.Name("X-Amz-Target")!]
@@ -58,6 +81,14 @@ public struct SluiceResponder: HTTPResponder {
             }
             if path == options.certificatePath {
                 return HTTPReply.make(status: 200, contentType: "application/x-pem-file", body: options.certificatePEM, requestId: requestId)
+            }
+            if path == "/metrics", let metrics = options.metrics {
+                let accept = request.headers[.accept] ?? ""
+                let (contentType, body) = await metrics(accept.contains("application/openmetrics-text"))
+                return HTTPReply.make(status: 200, contentType: contentType, body: body, requestId: requestId)
+            }
+            if path == "/metrics/cloudwatch", let metrics = options.cloudWatchMetrics {
+                return HTTPReply.make(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: await metrics(), requestId: requestId)
             }
         }
         if request.method == .post && (path == "/_sluice/reset" || path == "/moto-api/reset") && target == nil {
@@ -74,13 +105,15 @@ public struct SluiceResponder: HTTPResponder {
         }
 
         if let target {
+            route = Route(service: "sqs", action: String(target.split(separator: ".").last ?? ""))
             return await json(target: target, request: request, body: body, requestId: requestId)
         }
         if request.method == .post && path.hasPrefix("/topics/") {
+            route = Route(service: "sns", action: "HTTPPublish")
             return await HTTPPublish.respond(path: path, request: request, body: body, topics: topics,
                                              context: callerContext(request), requestId: requestId)
         }
-        return await query(request: request, body: body, requestId: requestId)
+        return await query(request: request, body: body, requestId: requestId, route: &route)
     }
 
     /// AWS JSON 1.0: `X-Amz-Target: AmazonSQS.<Action>`.
@@ -98,7 +131,7 @@ public struct SluiceResponder: HTTPResponder {
     }
 
     /// The Query protocol: form fields in the body (POST) and/or the query string.
-    func query(request: Request, body: [UInt8], requestId: String) async -> Response {
+    func query(request: Request, body: [UInt8], requestId: String, route: inout Route) async -> Response {
         var fields: [String: String]
         do {
             fields = try QueryParams.decodeForm(request.uri.query ?? "")
@@ -121,7 +154,9 @@ public struct SluiceResponder: HTTPResponder {
             return SQSProtocol.query.failure(QueueError(.invalidAction, "Could not find the Action parameter: send Action=<SQS action> in the form or query string."), requestId: requestId)
         }
         let params = QueryParams(fields: fields)
-        if Self.isSNS(action: action, fields: fields, request: request) {
+        let sns = Self.isSNS(action: action, fields: fields, request: request)
+        route = Route(service: sns ? "sns" : "sqs", action: action)
+        if sns {
             let call = SNSCall(params: params, engine: topics, context: callerContext(request))
             return await SNSProtocol.respond(action: action, call: call, requestId: requestId, logger: logger)
         }

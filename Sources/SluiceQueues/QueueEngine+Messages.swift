@@ -85,6 +85,7 @@ extension QueueEngine {
 
     /// Wakes receivers and the expiry alarm after messages were committed to `queue`.
     public func afterSend(_ queue: QueueRecord, _ outcomes: [SendOutcome]) {
+        observer.sent(queue, outcomes)
         guard let earliest = outcomes.filter({ !$0.duplicate }).map(\.expiresAt).min() else { return }
         waiters.notify(queue.id)
         alarm.note(earliest)
@@ -150,18 +151,23 @@ extension QueueEngine {
             }
             if outcome.deadLettered > 0, let deadLetter { waiters.notify(deadLetter.id) }
             if !outcome.messages.isEmpty {
+                observer.received(record, count: outcome.messages.count)
                 let delivered = outcome.messages.map { render($0, queue: record, request: request) }
                 if let attemptKey { attempts.put(attemptKey, messages: delivered, handles: outcome.messages.map(\.receipt), now: clock.now()) }
                 return delivered
             }
             let now = clock.now()
-            guard now < deadline, !Task.isCancelled else { return [] }
+            guard now < deadline, !Task.isCancelled else {
+                observer.received(record, count: 0)
+                return []
+            }
             let wakeAt = Swift.min(deadline, outcome.nextVisibleAt ?? deadline)
             let signal = Signal()
             if waiters.park(signal, on: record.id, ifVersion: version) {
                 await signal.wait(timeoutMillis: Swift.max(1, wakeAt - now))
                 waiters.unpark(signal, from: record.id)
             } else if waiters.isClosed {
+                observer.received(record, count: 0)
                 return []
             }
             // The queue may have been changed or deleted meanwhile.
@@ -217,6 +223,7 @@ extension QueueEngine {
         let handle = try parse(receiptHandle)
         let results = try await storing("DeleteMessage") { try await store.delete(record, [handle], now: clock.now()) }
         if case .failure(let error) = results[0] { throw error }
+        observer.deleted(record, count: 1)
         if record.settings.fifoQueue { waiters.notify(record.id) }
     }
 
@@ -230,9 +237,12 @@ extension QueueEngine {
         }
         let handles = valid.map(\.1)
         let outcomes = try await storing("DeleteMessageBatch") { try await store.delete(record, handles, now: clock.now()) }
+        var deleted = 0
         for ((index, _), outcome) in zip(valid, outcomes) {
             results[index] = BatchResult(id: entries[index].id, result: outcome)
+            if case .success = outcome { deleted += 1 }
         }
+        if deleted > 0 { observer.deleted(record, count: deleted) }
         if record.settings.fifoQueue { waiters.notify(record.id) }
         return results.map { $0! }
     }

@@ -107,6 +107,7 @@ extension QueueEngine {
         try await storing("DeleteQueue") { try await store.deleteQueue(record, now: clock.now()) }
         cache.remove(key)
         waiters.notify(record.id)
+        observer.removed(record)
         logger.info("deleted queue \(key)")
     }
 
@@ -235,7 +236,10 @@ extension QueueEngine {
     /// Empties everything (development reset).
     public func reset() async throws(QueueError) {
         try await storing("reset") { try await store.reset() }
-        for record in cache.all() { waiters.notify(record.id) }
+        for record in cache.all() {
+            waiters.notify(record.id)
+            observer.removed(record)
+        }
         cache.replaceAll([])
         attempts.clear()
         logger.warning("all state was reset")

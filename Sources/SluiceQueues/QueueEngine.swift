@@ -16,10 +16,13 @@ public final class QueueEngine: Sendable {
     let moveTaskSignal = Signal()
     let cache = QueueCache()
     let attempts = ReceiveAttemptCache()
+    let observer: any QueueObserver
 
-    public init(store: any QueueStore, clock: any SluiceClock = SystemClock(), region: String, account: String, logger: Logger) {
+    public init(store: any QueueStore, clock: any SluiceClock = SystemClock(), region: String, account: String, logger: Logger,
+                observer: any QueueObserver = NoQueueObserver()) {
         self.store = store
         self.clock = clock
+        self.observer = observer
         self.region = region
         self.defaultAccount = account
         self.logger = logger
@@ -46,6 +49,19 @@ public final class QueueEngine: Sendable {
 
     /// Number of receivers parked in long polls.
     public var parkedReceivers: Int { waiters.parkedCount }
+
+    /// Every queue with its exact counts, read without holding up requests (metrics scrapes).
+    public func allQueueCounts() async -> [(queue: QueueRecord, counts: QueueCounts)] {
+        let counts = (try? await store.countsByQueue(now: clock.now())) ?? [:]
+        return cache.all().sorted { ($0.key.account, $0.key.name) < ($1.key.account, $1.key.name) }
+            .map { ($0, counts[$0.id] ?? QueueCounts()) }
+    }
+
+    /// Bytes the store occupies on disk, and its group-commit statistics.
+    public var storage: (bytes: Int64, commits: Int, jobs: Int) {
+        let statistics = store.commitStatistics()
+        return (store.sizeOnDisk(), statistics.commits, statistics.jobs)
+    }
 
     func arn(_ key: QueueKey) -> String { key.arn(region: region) }
 

@@ -29,6 +29,7 @@ public struct ConfigFile: Sendable {
     public var region: String?
     public var durability: Durability?
     public var enableReset: Bool?
+    public var metrics: Bool?
     public var queues: [QueueDeclaration] = []
     public var topics: [TopicDeclaration] = []
 
@@ -112,8 +113,9 @@ public struct ConfigFile: Sendable {
                 guard let mode = Durability(rawValue: text) else { throw reader.error(value, "'durability' must be 'full' or 'relaxed'") }
                 durability = mode
             case "enable-reset": enableReset = try reader.bool(value, key)
+            case "metrics": metrics = try reader.bool(value, key)
             default:
-                throw reader.error(keyNode, "unknown server key '\(key)' (expected host, port, data-dir, account-id, region, durability, enable-reset)")
+                throw reader.error(keyNode, "unknown server key '\(key)' (expected host, port, data-dir, account-id, region, durability, enable-reset, metrics)")
             }
         }
     }

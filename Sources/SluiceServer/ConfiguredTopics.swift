@@ -8,9 +8,18 @@ enum ConfiguredTopics {
                       baseURL: String, file: String, logger: Logger) async throws {
         let context = CallerContext(baseURL: baseURL, account: account)
         for declaration in declarations {
-            let arn: String
+            let arn = "arn:aws:sns:\(region):\(account):\(declaration.name)"
             do {
-                arn = try await topics.createTopic(account: account, name: declaration.name, attributes: declaration.attributes, tags: declaration.tags)
+                do {
+                    _ = try await topics.createTopic(account: account, name: declaration.name, attributes: declaration.attributes, tags: declaration.tags)
+                } catch where error.message.contains("already exists with different") {
+                    // The file changed since the topic was made: bring the topic in line with it.
+                    for (name, value) in declaration.attributes where name != "FifoTopic" {
+                        try await topics.setTopicAttribute(arn: arn, name: name, value: value)
+                    }
+                    if !declaration.tags.isEmpty { try await topics.tagResource(arn: arn, tags: declaration.tags) }
+                    logger.info("updated configured topic \(declaration.name)")
+                }
             } catch {
                 throw ConfigError(file: file, line: declaration.line, problem: "topic '\(declaration.name)': \(error.message)")
             }
@@ -27,8 +36,18 @@ enum ConfiguredTopics {
                     (proto, endpoint) = (url.lowercased().hasPrefix("https:") ? "https" : "http", url)
                 }
                 do {
-                    _ = try await topics.subscribe(topicArn: arn, protocol: proto, endpoint: endpoint, attributes: attributes,
-                                                   returnSubscriptionArn: true, context: context)
+                    do {
+                        _ = try await topics.subscribe(topicArn: arn, protocol: proto, endpoint: endpoint, attributes: attributes,
+                                                       returnSubscriptionArn: true, context: context)
+                    } catch where error.message.contains("already exists with different") {
+                        let existing = try topics.listSubscriptions(topicArn: arn, nextToken: nil).items
+                            .first { $0.protocol == proto && $0.endpoint == endpoint }
+                        if let existing {
+                            for (name, value) in attributes {
+                                try await topics.setSubscriptionAttribute(arn: existing.subscriptionArn, name: name, value: value)
+                            }
+                        }
+                    }
                 } catch {
                     throw ConfigError(file: file, line: subscription.line, problem: "subscription to '\(endpoint)': \(error.message)")
                 }

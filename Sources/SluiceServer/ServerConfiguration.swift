@@ -11,6 +11,8 @@ public struct ServerConfiguration: Sendable {
     public var region = "us-east-1"
     public var durability = Durability.full
     public var enableReset = false
+    /// Count and export metrics at `/metrics` (on by default; off only to measure their cost).
+    public var metrics = true
     public var configPath: String?
     public var queues: [QueueDeclaration] = []
     public var topics: [TopicDeclaration] = []
@@ -27,9 +29,11 @@ public struct ServerConfiguration: Sendable {
         public var region: String?
         public var durability: Durability?
         public var enableReset: Bool?
+        public var metrics: Bool?
 
         public init(host: String? = nil, port: Int? = nil, dataDir: String? = nil, configPath: String? = nil, accountId: String? = nil,
-                    region: String? = nil, durability: Durability? = nil, enableReset: Bool? = nil) {
+                    region: String? = nil, durability: Durability? = nil, enableReset: Bool? = nil, metrics: Bool? = nil) {
+            self.metrics = metrics
             self.host = host
             self.port = port
             self.dataDir = dataDir
@@ -60,6 +64,7 @@ public struct ServerConfiguration: Sendable {
             config.region = file.region ?? config.region
             config.durability = file.durability ?? config.durability
             config.enableReset = file.enableReset ?? config.enableReset
+            config.metrics = file.metrics ?? config.metrics
             config.queues = file.queues
             config.topics = file.topics
         }
@@ -76,6 +81,7 @@ public struct ServerConfiguration: Sendable {
             config.durability = mode
         }
         if let v = env("ENABLE_RESET") { config.enableReset = ["1", "true", "yes", "on"].contains(v.lowercased()) }
+        if let v = env("METRICS") { config.metrics = !["0", "false", "no", "off"].contains(v.lowercased()) }
 
         config.host = flags.host ?? config.host
         config.port = flags.port ?? config.port
@@ -84,6 +90,7 @@ public struct ServerConfiguration: Sendable {
         config.region = flags.region ?? config.region
         config.durability = flags.durability ?? config.durability
         config.enableReset = flags.enableReset ?? config.enableReset
+        config.metrics = flags.metrics ?? config.metrics
 
         guard config.accountId.count == 12, config.accountId.allSatisfy(\.isNumber) else {
             throw bad("the account id must be 12 digits, not '\(config.accountId)'")

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import SluiceCore
 import SluiceHTTP
+import SluiceMetrics
 import SluiceQueues
 import SluiceStorage
 import SluiceTopics
@@ -19,31 +20,62 @@ public enum SluiceServer {
         let store = try SQLiteQueueStore(path: databasePath, durability: config.durability, region: config.region, logger: logger)
         logger.info("data directory: \(dataDir) (SQLite \(databasePath), durability \(config.durability.rawValue))")
 
-        let engine = QueueEngine(store: store, region: config.region, account: config.accountId, logger: logger)
+        let metrics = MetricsBinding(region: config.region, account: config.accountId)
+        let queueObserver: any QueueObserver = config.metrics ? metrics : NoQueueObserver()
+        let topicObserver: any TopicObserver = config.metrics ? metrics : NoTopicObserver()
+        let engine = QueueEngine(store: store, region: config.region, account: config.accountId, logger: logger, observer: queueObserver)
         try await engine.start()
         let signer = try SNSSigner(dataDir: dataDir, region: config.region)
         let topics = TopicEngine(store: SQLiteTopicStore(sharing: store), sink: engine, client: URLSessionEndpointClient(),
-                                 signer: signer, region: config.region, account: config.accountId, logger: logger)
+                                 signer: signer, observer: topicObserver, region: config.region, account: config.accountId, logger: logger)
         try await topics.start()
-        let applyConfig: @Sendable () async throws -> Void = {
-            let file = config.configPath ?? "config"
+        let file = config.configPath ?? "config"
+        let boundPort = BoundPort(config.port)
+        let applyQueues: @Sendable () async throws -> Void = {
             try await ConfiguredQueues.apply(config.queues, to: engine, account: config.accountId, region: config.region, file: file, logger: logger)
-            try await ConfiguredTopics.apply(config.topics, to: topics, account: config.accountId, region: config.region,
-                                             baseURL: "http://\(config.host):\(config.port)", file: file, logger: logger)
         }
-        try await applyConfig()
+        // Topics need the port actually bound: their HTTP subscriptions are sent URLs pointing back here.
+        let applyTopics: @Sendable () async throws -> Void = {
+            try await ConfiguredTopics.apply(config.topics, to: topics, account: config.accountId, region: config.region,
+                                             baseURL: "http://\(config.host):\(boundPort.value)", file: file, logger: logger)
+        }
+        try await applyQueues()
 
         var options = HTTPOptions(enableReset: config.enableReset, defaultHost: "\(config.host):\(config.port)")
         options.certificatePEM = signer.certificatePEM
         options.certificatePath = signer.certificatePath
+        if config.metrics {
+            options.metrics = { openMetrics in
+                let format: ExpositionFormat = openMetrics ? .openMetrics : .prometheus
+                return (format.contentType, await metrics.render(format: format, queues: engine, topics: topics))
+            }
+            options.cloudWatchMetrics = { await metrics.renderCloudWatch(queues: engine) }
+            options.recordRequest = { service, action, status, seconds in
+                metrics.requests.record(service: service, action: action, status: status, seconds: seconds)
+            }
+        } else {
+            logger.notice("metrics are off: /metrics is not served")
+        }
         let responder = SluiceResponder(queues: engine, topics: topics, options: options, logger: logger, afterReset: {
-            do { try await applyConfig() } catch { logger.error("cannot re-create configured resources after reset: \(error)") }
+            do {
+                try await applyQueues()
+                try await applyTopics()
+            } catch {
+                logger.error("cannot re-create configured resources after reset: \(error)")
+            }
         })
         var app = Application(
             responder: responder,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "sluice"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.port
+                boundPort.value = port
+                do {
+                    try await applyTopics()
+                } catch {
+                    FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
+                    exit(2)
+                }
                 logger.info("listening on http://\(config.host):\(port)")
                 onListening(port)
             },
@@ -60,6 +92,17 @@ public enum SluiceServer {
         engine.shutdown()
         await store.close()
         logger.info("stopped; database closed")
+    }
+}
+
+/// The port the server bound (known once it listens; 0 in the configuration means any).
+final class BoundPort: @unchecked Sendable {
+    private let lock = NSLock()
+    private var port: Int
+    init(_ port: Int) { self.port = port }
+    var value: Int {
+        get { lock.withLock { port } }
+        set { lock.withLock { port = newValue } }
     }
 }
 

@@ -59,13 +59,16 @@ public struct SendOutcome: Sendable, Equatable {
     /// When the message becomes visible (for waking waiters and timers).
     public let visibleAt: Millis
     public let expiresAt: Millis
+    /// Bytes the message counts (body and attributes), for SentMessageSize.
+    public let bytes: Int
 
-    public init(messageId: String, sequence: Int64, duplicate: Bool, visibleAt: Millis, expiresAt: Millis) {
+    public init(messageId: String, sequence: Int64, duplicate: Bool, visibleAt: Millis, expiresAt: Millis, bytes: Int = 0) {
         self.messageId = messageId
         self.sequence = sequence
         self.duplicate = duplicate
         self.visibleAt = visibleAt
         self.expiresAt = expiresAt
+        self.bytes = bytes
     }
 }
 
@@ -127,10 +130,17 @@ public struct QueueCounts: Sendable, Equatable {
     public var notVisible: Int
     public var delayed: Int
 
-    public init(visible: Int = 0, notVisible: Int = 0, delayed: Int = 0) {
+    /// When the oldest message was sent (nil when the queue is empty).
+    public var oldestSentAt: Millis?
+    /// FIFO: groups with at least one message in flight.
+    public var groupsInFlight: Int
+
+    public init(visible: Int = 0, notVisible: Int = 0, delayed: Int = 0, oldestSentAt: Millis? = nil, groupsInFlight: Int = 0) {
         self.visible = visible
         self.notVisible = notVisible
         self.delayed = delayed
+        self.oldestSentAt = oldestSentAt
+        self.groupsInFlight = groupsInFlight
     }
 }
 
@@ -179,6 +189,12 @@ public protocol QueueStore: Sendable {
     /// Replaces settings and tags of a queue.
     func updateQueue(_ queue: QueueRecord) async throws
     func counts(_ queue: QueueRecord, now: Millis) async throws -> QueueCounts
+    /// Counts of every queue at once, read without holding up writers (metrics scrapes).
+    func countsByQueue(now: Millis) async throws -> [Int64: QueueCounts]
+    /// Bytes the store occupies on disk.
+    func sizeOnDisk() -> Int64
+    /// Commits made and jobs they carried (group commit efficiency).
+    func commitStatistics() -> (commits: Int, jobs: Int)
 
     func send(_ queue: QueueRecord, _ messages: [NewMessage], now: Millis) async throws -> [SendOutcome]
     /// Receives up to `max` messages, moving those past the redrive limit to `deadLetter`.

@@ -86,7 +86,8 @@ extension SQLiteQueueStore {
                 try db.query("INSERT OR IGNORE INTO fifo_groups(queue_id, group_id, available_at) VALUES(?, ?, ?)",
                              [.int(queue.id), .text(group), .int(visibleAt)])
             }
-            outcomes.append(SendOutcome(messageId: message.messageId, sequence: seq, duplicate: false, visibleAt: visibleAt, expiresAt: expiresAt))
+            outcomes.append(SendOutcome(messageId: message.messageId, sequence: seq, duplicate: false, visibleAt: visibleAt, expiresAt: expiresAt,
+                                        bytes: message.body.utf8.count + message.attributes.byteCount))
         }
         return outcomes
     }

@@ -15,6 +15,9 @@ public enum Durability: String, Sendable, CaseIterable {
 public final class SQLiteQueueStore: QueueStore {
     let writer: SQLiteWriter
     public let path: String
+    /// A second, read-only connection for metrics scrapes, so they never wait on or hold up
+    /// the writer (WAL readers see the last commit).
+    private let reader: LockedConnection
     /// The region queue ARNs are written in (dead-letter source ARNs).
     let region: String
 
@@ -29,10 +32,45 @@ public final class SQLiteQueueStore: QueueStore {
         try connection.execute("PRAGMA journal_size_limit=67108864")
         try SQLiteSchema.migrate(connection)
         writer = SQLiteWriter(connection: connection, logger: logger)
+        let readOnly = try SQLiteConnection(path: path)
+        try readOnly.execute("PRAGMA query_only=1")
+        reader = LockedConnection(readOnly)
     }
 
     public func close() async {
         writer.close()
+        reader.with { $0.close() }
+    }
+
+    public func countsByQueue(now: Millis) async throws -> [Int64: QueueCounts] {
+        try reader.with { reader in
+            var counts = [Int64: QueueCounts]()
+            try reader.execute("BEGIN")
+            defer { try? reader.execute("COMMIT") }
+            try reader.query("""
+                SELECT queue_id, sum(visible_at <= ?1), sum(visible_at > ?1 AND receipt IS NOT NULL),
+                       sum(visible_at > ?1 AND receipt IS NULL), min(sent_at)
+                FROM messages INDEXED BY messages_by_visibility GROUP BY queue_id
+                """, [.int(now)]) { row in
+                counts[row.int(0)] = QueueCounts(visible: Int(row.int(1)), notVisible: Int(row.int(2)), delayed: Int(row.int(3)),
+                                                 oldestSentAt: row.optionalInt(4))
+            }
+            try reader.query("SELECT queue_id, count(*) FROM fifo_groups WHERE available_at > ? GROUP BY queue_id", [.int(now)]) { row in
+                counts[row.int(0), default: QueueCounts()].groupsInFlight = Int(row.int(1))
+            }
+            return counts
+        }
+    }
+
+    public func sizeOnDisk() -> Int64 {
+        [path, path + "-wal"].reduce(Int64(0)) { total, file in
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0
+            return total + size
+        }
+    }
+
+    public func commitStatistics() -> (commits: Int, jobs: Int) {
+        writer.statistics
     }
 
     static let encoder: JSONEncoder = {
@@ -213,4 +251,18 @@ struct GroupRef: Hashable {
 enum SQLiteLimits {
     static let deletedNameReservation: Millis = SQSLimits.deletedNameReservationMillis
     static let purgeInterval: Millis = SQSLimits.purgeIntervalMillis
+}
+
+/// A connection used from several threads, one at a time.
+final class LockedConnection: @unchecked Sendable {
+    private let lock = NSLock()
+    private let connection: SQLiteConnection
+
+    init(_ connection: SQLiteConnection) { self.connection = connection }
+
+    func with<T>(_ body: (SQLiteConnection) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(connection)
+    }
 }

@@ -108,6 +108,10 @@ enum SQLiteSchema {
             due_at INTEGER NOT NULL);
         CREATE INDEX deliveries_by_due ON deliveries(due_at);
         """),
+        ("0003-sent-time-in-visibility-index", """
+        DROP INDEX messages_by_visibility;
+        CREATE INDEX messages_by_visibility ON messages(queue_id, visible_at, receipt, sent_at);
+        """),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction.

@@ -28,9 +28,15 @@ public final class SQLiteWriter: @unchecked Sendable {
     private let logger: Logger
     private let maxJobsPerCommit = 1024
 
-    /// Commits made and jobs carried, for the metrics exporter.
-    public private(set) var commitCount = 0
-    public private(set) var jobCount = 0
+    private var commitCount = 0
+    private var jobCount = 0
+
+    /// Commits made and jobs they carried, for the metrics exporter.
+    public var statistics: (commits: Int, jobs: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (commitCount, jobCount)
+    }
 
     public init(connection: SQLiteConnection, logger: Logger) {
         self.connection = connection
@@ -123,8 +129,10 @@ public final class SQLiteWriter: @unchecked Sendable {
         for job in batch { job.body(connection) }
         do {
             try connection.query("COMMIT")
+            condition.lock()
             commitCount += 1
             jobCount += batch.count
+            condition.unlock()
             batch.forEach { $0.complete(nil) }
         } catch {
             logger.error("commit failed: \(error)")

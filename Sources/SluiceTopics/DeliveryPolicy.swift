@@ -87,6 +87,40 @@ public struct DeliveryPolicy: Sendable, Equatable {
         }
     }
 
+    /// A subscription DeliveryPolicy as SNS stores and echoes it: the parts given, with
+    /// `sicklyRetryPolicy`, `throttlePolicy` (null when absent) and `guaranteed` filled in.
+    public static func normalizedSubscriptionJSON(_ text: String) -> String {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { return text }
+        func render(_ value: Any?) -> String {
+            guard let value, !(value is NSNull) else { return "null" }
+            if let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]) {
+                return String(decoding: data, as: UTF8.self)
+            }
+            return "null"
+        }
+        return JSONText.object([
+            ("healthyRetryPolicy", render(object["healthyRetryPolicy"])),
+            ("sicklyRetryPolicy", render(object["sicklyRetryPolicy"])),
+            ("throttlePolicy", render(object["throttlePolicy"])),
+            ("requestPolicy", render(object["requestPolicy"])),
+            ("guaranteed", (object["guaranteed"] as? Bool) == true ? "true" : "false"),
+        ])
+    }
+
+    /// This policy in the subscription shape (an HTTP subscription's EffectiveDeliveryPolicy).
+    public var subscriptionJSON: String {
+        let retry = JSONText.object([
+            ("minDelayTarget", String(minDelayTarget)), ("maxDelayTarget", String(maxDelayTarget)), ("numRetries", String(numRetries)),
+            ("numMaxDelayRetries", String(numMaxDelayRetries)), ("numNoDelayRetries", String(numNoDelayRetries)),
+            ("numMinDelayRetries", String(numMinDelayRetries)), ("backoffFunction", JSONText.quoted(backoffFunction)),
+        ])
+        let throttle = maxReceivesPerSecond.map { JSONText.object([("maxReceivesPerSecond", String($0))]) } ?? "null"
+        return JSONText.object([
+            ("healthyRetryPolicy", retry), ("sicklyRetryPolicy", "null"), ("throttlePolicy", throttle),
+            ("requestPolicy", JSONText.object([("headerContentType", JSONText.quoted(headerContentType))])), ("guaranteed", "false"),
+        ])
+    }
+
     /// Seconds to wait before retry number `retry` (1-based), or nil when retries are exhausted.
     /// Phases: no-delay retries, then retries at the minimum delay, then the backoff phase
     /// rising from minimum to maximum by `backoffFunction`, then retries at the maximum delay.

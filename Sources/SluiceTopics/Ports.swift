@@ -34,6 +34,8 @@ public protocol TopicObserver: Sendable {
     func failed(topicArn: String)
     func filteredOut(topicArn: String, reason: FilterOutcome)
     func redrivenToDeadLetter(topicArn: String, succeeded: Bool)
+    /// The topic was deleted: stop reporting it.
+    func removed(topicArn: String)
 }
 
 /// An observer that ignores everything.
@@ -44,4 +46,5 @@ public struct NoTopicObserver: TopicObserver {
     public func failed(topicArn: String) {}
     public func filteredOut(topicArn: String, reason: FilterOutcome) {}
     public func redrivenToDeadLetter(topicArn: String, succeeded: Bool) {}
+    public func removed(topicArn: String) {}
 }

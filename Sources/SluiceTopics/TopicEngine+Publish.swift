@@ -175,7 +175,8 @@ extension TopicEngine {
             let timestamp = AWSTime.iso8601(now)
             var signatures = [String: String]()
             if !topic.isFIFO {
-                for proto in Set(targets.map(\.record.protocol)) {
+                // Raw deliveries carry no envelope, so only enveloped ones need a signature (RSA is costly).
+                for proto in Set(targets.filter { !$0.raw }.map(\.record.protocol)) {
                     let message = publish.message(for: proto)
                     if signatures[message] == nil {
                         var text = "Message\n\(message)\nMessageId\n\(publish.messageId)\n"
@@ -201,6 +202,9 @@ extension TopicEngine {
                 for _ in stored { observer.delivered(topicArn: arn) }
             }
             for _ in 0..<outcome.failed { observer.failed(topicArn: arn) }
+            if outcome.failed > outcome.redriven {
+                logger.warning("message \(outcome.messageId) from \(arn): \(outcome.failed - outcome.redriven) queue copies could not be delivered (queue missing or message invalid for it) and have no dead-letter queue")
+            }
             for _ in 0..<outcome.redriven { observer.redrivenToDeadLetter(topicArn: arn, succeeded: true) }
             anyDelivery = anyDelivery || outcome.deliveriesQueued > 0
         }

@@ -136,7 +136,7 @@ extension TopicEngine {
         case "DeliveryPolicy":
             if value.isEmpty { return nil }
             _ = try DeliveryPolicy(subscriptionJSON: value)
-            return value
+            return DeliveryPolicy.normalizedSubscriptionJSON(value)
         case "SubscriptionRoleArn", "ReplayPolicy":
             return value.isEmpty ? nil : value
         default:
@@ -220,8 +220,7 @@ extension TopicEngine {
         out["SubscriptionPrincipal"] = "arn:aws:iam::\(record.owner):user/sluice"
         if record.attributes["FilterPolicy"] != nil { out["FilterPolicyScope"] = record.attributes["FilterPolicyScope"] ?? "MessageAttributes" }
         if record.protocol == "http" || record.protocol == "https" {
-            out["EffectiveDeliveryPolicy"] = record.attributes["DeliveryPolicy"]
-                ?? catalog.topic(record.topicArn)?.attributes["DeliveryPolicy"] ?? DeliveryPolicy.defaultTopicJSON
+            out["EffectiveDeliveryPolicy"] = effectivePolicy(subscription, topicArn: record.topicArn).subscriptionJSON
         }
         return out
     }

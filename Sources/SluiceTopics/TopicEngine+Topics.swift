@@ -106,6 +106,7 @@ extension TopicEngine {
         }
         try await storing("DeleteTopic") { try await store.deleteTopic(record, arn: topicArn) }
         catalog.removeTopic(topicArn)
+        observer.removed(topicArn: topicArn)
         logger.info("deleted topic \(topicArn)")
     }
 

@@ -221,13 +221,15 @@ final class ThrottleBook: @unchecked Sendable {
     private let lock = NSLock()
     private var nextAllowed: [String: Millis] = [:]
 
-    /// Reserves a slot; returns when the delivery may be made (now, or later).
+    /// Takes the subscription's next slot if it has come (returns `now`); otherwise returns
+    /// when it comes, without taking it, so the delivery can try again then.
     func reserve(_ subscriptionArn: String, perSecond: Int?, now: Millis) -> Millis {
         guard let perSecond, perSecond > 0 else { return now }
         return lock.withLock {
-            let slot = max(now, nextAllowed[subscriptionArn] ?? now)
-            nextAllowed[subscriptionArn] = slot + max(1, 1000 / Millis(perSecond))
-            return slot
+            let next = nextAllowed[subscriptionArn] ?? now
+            guard now >= next else { return next }
+            nextAllowed[subscriptionArn] = now + max(1, 1000 / Millis(perSecond))
+            return now
         }
     }
 }

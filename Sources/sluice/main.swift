@@ -50,6 +50,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "full: fsync before answering (power-loss safe); relaxed: crash-safe only, faster (SLUICE_DURABILITY; default full).")
     var durability: Durability?
     @Flag(help: "Enable POST /_sluice/reset and /moto-api/reset, which empty all state (SLUICE_ENABLE_RESET).") var enableReset = false
+    @Flag(help: "Do not count or serve metrics (SLUICE_METRICS=off); only for measuring what they cost.") var disableMetrics = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error (SLUICE_LOG_LEVEL; default info).") var logLevel: String?
 
     func run() async throws {
@@ -65,7 +66,7 @@ struct Serve: AsyncParsableCommand {
         do {
             resolved = try ServerConfiguration.resolve(.init(
                 host: host, port: port, dataDir: dataDir, configPath: config, accountId: accountId,
-                region: region, durability: durability, enableReset: enableReset ? true : nil))
+                region: region, durability: durability, enableReset: enableReset ? true : nil, metrics: disableMetrics ? false : nil))
         } catch {
             FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
             throw ExitCode(2)

@@ -1,3 +1,4 @@
+@testable import SluiceCore
 import Testing
 @testable import SluiceTopics
 

@@ -44,12 +44,12 @@ extension SNSActions {
 
     static let tagResource: SNSAction = { call throws(TopicError) in
         try await call.engine.tagResource(arn: try call.string("ResourceArn"), tags: try call.tags())
-        return nil
+        return []  // TagResource has an (empty) result element, unlike the older actions
     }
 
     static let untagResource: SNSAction = { call throws(TopicError) in
         try await call.engine.untagResource(arn: try call.string("ResourceArn"), keys: call.members("TagKeys"))
-        return nil
+        return []
     }
 
     static let listTagsForResource: SNSAction = { call throws(TopicError) in
