@@ -42,18 +42,30 @@ public struct ExpositionWriter {
     }
 
     public mutating func sample(_ name: String, _ labels: Labels, _ value: Double) {
+        sample(name, rendered: Self.render(labels), value)
+    }
+
+    /// A sample whose labels were rendered once with ``render(_:)`` (scrapes of many series).
+    public mutating func sample(_ name: String, rendered labels: String, _ value: Double) {
         text += name
-        if !labels.isEmpty {
-            text += "{"
-            for (index, label) in labels.enumerated() {
-                if index > 0 { text += "," }
-                text += label.0 + "=\""
-                Self.escapeLabel(label.1, into: &text)
-                text += "\""
-            }
-            text += "}"
+        text += labels
+        text += " "
+        text += Self.number(value)
+        text += "\n"
+    }
+
+    /// `{a="x",b="y"}` (empty for no labels).
+    public static func render(_ labels: Labels) -> String {
+        guard !labels.isEmpty else { return "" }
+        var out = "{"
+        for (index, label) in labels.enumerated() {
+            if index > 0 { out += "," }
+            out += label.0
+            out += "=\""
+            escapeLabel(label.1, into: &out)
+            out += "\""
         }
-        text += " " + Self.number(value) + "\n"
+        return out + "}"
     }
 
     public mutating func histogram(_ name: String, _ labels: Labels, _ histogram: Histogram) {
@@ -79,6 +91,10 @@ public struct ExpositionWriter {
     }
 
     static func escapeLabel(_ text: String, into out: inout String) {
+        if !text.utf8.contains(where: { $0 == 0x5c || $0 == 0x22 || $0 == 0x0a }) {
+            out += text
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\\": out += "\\\\"

@@ -133,15 +133,23 @@ public final class MetricsRegistry: @unchecked Sendable {
         var writer = ExpositionWriter(format: format)
         for namespace in [Namespace.sqs, Namespace.sns] {
             let series = all(namespace)
+            let seriesLabels = series.map { ExpositionWriter.render(labels(namespace, $0.name)) }
             for metric in namespace.counters {
                 let name = "\(namespace.prefix)_\(ExpositionWriter.snakeCase(metric))_total"
                 writer.family(name, type: "counter", help: "\(namespace.name) \(metric): events since sluice started.")
-                for resource in series { writer.sample(name, labels(namespace, resource.name), resource.counters[metric]!.value) }
+                for (resource, rendered) in zip(series, seriesLabels) {
+                    writer.sample(name, rendered: rendered, resource.counters[metric]!.value)
+                }
             }
+            var gaugeLabels = [String: String]()
             for gauge in gauges where gauge.namespace == namespace {
                 let name = "\(namespace.prefix)_\(ExpositionWriter.snakeCase(gauge.metric))"
                 writer.family(name, type: "gauge", help: "\(namespace.name) \(gauge.metric): \(gauge.help)")
-                for value in gauge.values { writer.sample(name, labels(namespace, value.name), value.value) }
+                for value in gauge.values {
+                    let rendered = gaugeLabels[value.arn] ?? ExpositionWriter.render(labels(namespace, value.name))
+                    gaugeLabels[value.arn] = rendered
+                    writer.sample(name, rendered: rendered, value.value)
+                }
             }
             for metric in namespace.histograms.keys.sorted() {
                 let name = "\(namespace.prefix)_\(ExpositionWriter.snakeCase(metric))_bytes"
@@ -163,8 +171,12 @@ public final class MetricsRegistry: @unchecked Sendable {
     /// completed minute, as CloudWatch's 60-second `Sum` does.
     public func renderCloudWatch(gauges: [GaugeFamily]) -> String {
         var writer = ExpositionWriter(format: .prometheus)
-        func yaceLabels(_ namespace: Namespace, _ name: String, _ arn: String) -> Labels {
-            [("account_id", account), ("dimension_\(namespace.dimension)", name), ("name", arn), ("region", region)]
+        var rendered = [String: String]()
+        func yaceLabels(_ namespace: Namespace, _ name: String, _ arn: String) -> String {
+            if let known = rendered[arn] { return known }
+            let text = ExpositionWriter.render([("account_id", account), ("dimension_\(namespace.dimension)", name), ("name", arn), ("region", region)])
+            rendered[arn] = text
+            return text
         }
         for namespace in [Namespace.sqs, Namespace.sns] {
             let series = all(namespace)
@@ -172,14 +184,14 @@ public final class MetricsRegistry: @unchecked Sendable {
                 let name = "aws_\(namespace.prefix)_\(ExpositionWriter.snakeCase(metric))_sum"
                 writer.family(name, type: "gauge", help: "CloudWatch metric \(namespace.name) \(metric) Dimensions: [\(namespace.dimension)] Statistic: Sum Unit: Count")
                 for resource in series {
-                    writer.sample(name, yaceLabels(namespace, resource.name, resource.arn), resource.counters[metric]!.lastMinuteIncrease)
+                    writer.sample(name, rendered: yaceLabels(namespace, resource.name, resource.arn), resource.counters[metric]!.lastMinuteIncrease)
                 }
             }
             for gauge in gauges where gauge.namespace == namespace {
                 for statistic in ["average", "maximum", "minimum", "sum"] {
                     let name = "aws_\(namespace.prefix)_\(ExpositionWriter.snakeCase(gauge.metric))_\(statistic)"
                     writer.family(name, type: "gauge", help: "CloudWatch metric \(namespace.name) \(gauge.metric) Dimensions: [\(namespace.dimension)] Statistic: \(statistic.capitalized)")
-                    for value in gauge.values { writer.sample(name, yaceLabels(namespace, value.name, value.arn), value.value) }
+                    for value in gauge.values { writer.sample(name, rendered: yaceLabels(namespace, value.name, value.arn), value.value) }
                 }
             }
             for metric in namespace.histograms.keys.sorted() {
@@ -193,7 +205,7 @@ public final class MetricsRegistry: @unchecked Sendable {
                 for (statistic, value) in statistics {
                     let name = "\(base)_\(statistic)"
                     writer.family(name, type: "gauge", help: "CloudWatch metric \(namespace.name) \(metric) Dimensions: [\(namespace.dimension)] Statistic: \(statistic) Unit: Bytes")
-                    for (resource, window) in windows { writer.sample(name, yaceLabels(namespace, resource.name, resource.arn), value(window)) }
+                    for (resource, window) in windows { writer.sample(name, rendered: yaceLabels(namespace, resource.name, resource.arn), value(window)) }
                 }
             }
         }

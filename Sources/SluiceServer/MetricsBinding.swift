@@ -119,11 +119,21 @@ final class MetricsBinding: QueueObserver, TopicObserver, @unchecked Sendable {
     }
 
     func render(format: ExpositionFormat, queues: QueueEngine, topics: TopicEngine) async -> String {
-        registry.render(format: format, gauges: await gauges(queues), process: await process(queues, topics))
+        let gauges = await gauges(queues)
+        let process = await process(queues, topics)
+        return await Self.offEventLoop { self.registry.render(format: format, gauges: gauges, process: process) }
     }
 
     func renderCloudWatch(queues: QueueEngine) async -> String {
-        registry.renderCloudWatch(gauges: await gauges(queues))
+        let gauges = await gauges(queues)
+        return await Self.offEventLoop { self.registry.renderCloudWatch(gauges: gauges) }
+    }
+
+    /// Runs CPU-heavy scrape work on a dispatch thread, so it never holds an event loop.
+    static func offEventLoop(_ work: @escaping @Sendable () -> String) async -> String {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
     }
 
     static func residentBytes() -> Double {

@@ -43,6 +43,16 @@ public final class SQLiteQueueStore: QueueStore {
     }
 
     public func countsByQueue(now: Millis) async throws -> [Int64: QueueCounts] {
+        // Off the event loops: a scrape of a large store must not stall requests.
+        let reader = self.reader
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try Self.countsByQueue(reader, now: now) })
+            }
+        }
+    }
+
+    static func countsByQueue(_ reader: LockedConnection, now: Millis) throws -> [Int64: QueueCounts] {
         try reader.with { reader in
             var counts = [Int64: QueueCounts]()
             try reader.execute("BEGIN")
