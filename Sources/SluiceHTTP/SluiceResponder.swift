@@ -105,7 +105,8 @@ public struct SluiceResponder: HTTPResponder {
         }
 
         if let target {
-            route = Route(service: "sqs", action: String(target.split(separator: ".").last ?? ""))
+            let action = String(target.split(separator: ".").last ?? "")
+            route = Route(service: "sqs", action: SQSActions.all[action] != nil ? action : "unknown")
             return await json(target: target, request: request, body: body, requestId: requestId)
         }
         if request.method == .post && path.hasPrefix("/topics/") {
@@ -155,7 +156,8 @@ public struct SluiceResponder: HTTPResponder {
         }
         let params = QueryParams(fields: fields)
         let sns = Self.isSNS(action: action, fields: fields, request: request)
-        route = Route(service: sns ? "sns" : "sqs", action: action)
+        let known = sns ? SNSActions.all[action] != nil : SQSActions.all[action] != nil
+        route = Route(service: sns ? "sns" : "sqs", action: known ? action : "unknown")
         if sns {
             let call = SNSCall(params: params, engine: topics, context: callerContext(request))
             return await SNSProtocol.respond(action: action, call: call, requestId: requestId, logger: logger)

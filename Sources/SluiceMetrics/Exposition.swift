@@ -71,7 +71,7 @@ public struct ExpositionWriter {
     public mutating func histogram(_ name: String, _ labels: Labels, _ histogram: Histogram) {
         let snapshot = histogram.snapshot
         for (index, bound) in histogram.bounds.enumerated() {
-            sample(name + "_bucket", labels + [("le", Self.number(bound))], Double(snapshot.buckets[index]))
+            sample(name + "_bucket", labels + [("le", bucketBound(bound))], Double(snapshot.buckets[index]))
         }
         sample(name + "_bucket", labels + [("le", "+Inf")], Double(snapshot.count))
         sample(name + "_sum", labels, snapshot.sum)
@@ -80,6 +80,19 @@ public struct ExpositionWriter {
 
     public mutating func finish() {
         if format == .openMetrics { text += "# EOF\n" }
+    }
+
+    /// A bucket's `le` value: OpenMetrics requires the canonical float form (`1.0`, `1.048576e+06`).
+    public func bucketBound(_ value: Double) -> String {
+        format == .openMetrics ? Self.canonicalFloat(value) : Self.number(value)
+    }
+
+    /// Go's `%g` with `.0` added to integral values, as OpenMetrics' canonical numbers.
+    static func canonicalFloat(_ value: Double) -> String {
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        var text = String(format: "%g", value)
+        if !text.contains(".") && !text.contains("e") && !text.contains("n") { text += ".0" }
+        return text
     }
 
     static func number(_ value: Double) -> String {

@@ -85,6 +85,8 @@ final class MetricsBinding: QueueObserver, TopicObserver, @unchecked Sendable {
     func gauges(_ queues: QueueEngine) async -> [GaugeFamily] {
         let now = SystemClock().now()
         let all = await queues.allQueueCounts()
+        // Every queue's counters exist from its first scrape, so rate() works from the first event.
+        for entry in all { _ = queueSeries(entry.queue) }
         func family(_ metric: String, _ help: String, _ value: (QueueRecord, QueueCounts) -> Double) -> GaugeFamily {
             GaugeFamily(namespace: .sqs, metric: metric, help: help, values: all.map {
                 (name: $0.queue.key.name, arn: $0.queue.key.arn(region: region), value: value($0.queue, $0.counts))
@@ -101,13 +103,13 @@ final class MetricsBinding: QueueObserver, TopicObserver, @unchecked Sendable {
         ]
     }
 
-    func process(_ queues: QueueEngine, _ topics: TopicEngine) async -> [ProcessFamily] {
+    func process(_ queues: QueueEngine, _ topics: TopicEngine, format: ExpositionFormat = .prometheus) async -> [ProcessFamily] {
         let storage = queues.storage
         let backlog = await topics.pendingDeliveries()
         func one(_ name: String, _ type: String, _ help: String, _ value: Double) -> ProcessFamily {
             ProcessFamily(name: name, type: type, help: help, samples: [(suffix: "", labels: [], value: value)])
         }
-        return requests.families() + [
+        return requests.families(format: format) + [
             one("sluice_storage_bytes", "gauge", "Bytes the database occupies on disk (database and write-ahead log).", Double(storage.bytes)),
             one("sluice_storage_commits_total", "counter", "Transactions committed; concurrent requests share commits.", Double(storage.commits)),
             one("sluice_storage_committed_operations_total", "counter", "Operations carried by those commits (divide by commits for the group-commit batch size).", Double(storage.jobs)),
@@ -119,8 +121,9 @@ final class MetricsBinding: QueueObserver, TopicObserver, @unchecked Sendable {
     }
 
     func render(format: ExpositionFormat, queues: QueueEngine, topics: TopicEngine) async -> String {
+        for arn in topics.topicArns { _ = topicSeries(arn) }
         let gauges = await gauges(queues)
-        let process = await process(queues, topics)
+        let process = await process(queues, topics, format: format)
         return await Self.offEventLoop { self.registry.render(format: format, gauges: gauges, process: process) }
     }
 

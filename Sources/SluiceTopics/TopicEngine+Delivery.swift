@@ -87,6 +87,8 @@ extension TopicEngine {
             }
             let attempts = delivery.attempts + 1
             let reason = status.map { "HTTP \($0)" } ?? failure
+            // For HTTP(S), CloudWatch counts every failed attempt, retries included.
+            if delivery.kind == "Notification", let topicArn { observer.failed(topicArn: topicArn) }
             if let delay = policy.delay(beforeRetry: attempts) {
                 logger.debug("delivery \(delivery.messageId) to \(delivery.endpoint) failed (\(reason)); retry \(attempts) in \(delay) s")
                 try await store.rescheduleDelivery(id: delivery.id, attempts: attempts, dueAt: clock.now() + Millis(delay * 1000))
@@ -98,9 +100,8 @@ extension TopicEngine {
                 deadLetter = try? (queue, sink.prepareCopy(queue, body: delivery.body, attributes: [:], groupId: nil, deduplicationId: nil))
             }
             let stored = try await store.finishDelivery(id: delivery.id, deadLetter: deadLetter, now: clock.now())
-            if let topicArn, delivery.kind == "Notification" {
-                observer.failed(topicArn: topicArn)
-                if subscription?.deadLetterArn != nil { observer.redrivenToDeadLetter(topicArn: topicArn, succeeded: deadLetter != nil) }
+            if let topicArn, delivery.kind == "Notification", subscription?.deadLetterArn != nil {
+                observer.redrivenToDeadLetter(topicArn: topicArn, succeeded: deadLetter != nil)
             }
             if let deadLetter { sink.stored(deadLetter.queue, stored) }
         } catch {

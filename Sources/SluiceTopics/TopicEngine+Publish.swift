@@ -197,10 +197,13 @@ extension TopicEngine {
         let outcomes = try await storing("Publish") { try await store.publish(topic: topic, items: items, now: now) }
         var anyDelivery = false
         for outcome in outcomes where !outcome.duplicate {
+            var copies = 0
             for (queueId, stored) in outcome.queueOutcomes {
                 if let queue = stored.isEmpty ? nil : sinkQueue(queueId, among: subscriptions) { sink.stored(queue, stored) }
-                for _ in stored { observer.delivered(topicArn: arn) }
+                copies += stored.count
             }
+            // Copies that went to a subscription's dead-letter queue were not delivered.
+            for _ in 0..<max(0, copies - outcome.redriven) { observer.delivered(topicArn: arn) }
             for _ in 0..<outcome.failed { observer.failed(topicArn: arn) }
             if outcome.failed > outcome.redriven {
                 logger.warning("message \(outcome.messageId) from \(arn): \(outcome.failed - outcome.redriven) queue copies could not be delivered (queue missing or message invalid for it) and have no dead-letter queue")

@@ -50,6 +50,9 @@ public final class TopicEngine: Sendable {
         deliveryAlarm.poke()
     }
 
+    /// Every topic's ARN.
+    public var topicArns: [String] { catalog.allTopicArns() }
+
     func arn(of topic: TopicRecord) -> String { "arn:aws:sns:\(region):\(topic.account):\(topic.name)" }
 
     /// Resolves a topic ARN parameter as SNS does: missing, malformed, other region, unknown.

@@ -107,6 +107,7 @@ def test_prometheus_scrapes_sluice(private_server):
         assert inc is not None and abs(inc - PACE * (DURATION - 2)) <= 0.25 * PACE * (DURATION - 2), \
             f"increase over the last {int(DURATION) - 2}s: {inc}"
 
+        print(f"prometheus: rate {rate}/s, request rate {req_rate}/s, increase {inc}")
         # gauges equal what boto3 sees
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300).get("Messages", [])
         assert got
