@@ -10,6 +10,7 @@ public enum SQSLimits {
     public static let deduplicationWindowMillis: Millis = 5 * 60 * 1000
     public static let purgeIntervalMillis: Millis = 60 * 1000
     public static let deletedNameReservationMillis: Millis = 60 * 1000
+    /// Messages in flight per queue at which SQS stops handing out more (standard and FIFO).
     public static let maxInflightStandard = 120_000
 
     /// 1–80 characters of `[A-Za-z0-9_-]`, FIFO names ending `.fifo` (counted).

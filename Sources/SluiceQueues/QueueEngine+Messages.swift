@@ -141,6 +141,21 @@ extension QueueEngine {
                 return previous.messages
             }
         }
+        let inFlightNow: Int
+        if let recent = inFlight.recent(record.id, now: clock.now()) {
+            inFlightNow = recent
+        } else {
+            inFlightNow = try await storing("ReceiveMessage") { [record] in try await store.inFlightCount(record, now: clock.now()) }
+            inFlight.record(record.id, count: inFlightNow, now: clock.now())
+        }
+        if inFlightNow >= maxInFlight {
+            // Standard queues answer OverLimit; FIFO queues just return nothing (as SQS does).
+            guard record.settings.fifoQueue else {
+                throw QueueError(.overLimit, "The maximum number of in flight messages is reached.")
+            }
+            observer.received(record, count: 0)
+            return []
+        }
         let wait = request.waitTimeSeconds ?? record.settings.receiveMessageWaitTimeSeconds
         let deadline = clock.now() + Millis(wait) * 1000
         while true {

@@ -16,10 +16,14 @@ public final class QueueEngine: Sendable {
     let moveTaskSignal = Signal()
     let cache = QueueCache()
     let attempts = ReceiveAttemptCache()
+    let inFlight = InFlightGuard()
     let observer: any QueueObserver
+    /// Messages in flight at which receives stop (SQS: about 120,000).
+    let maxInFlight: Int
 
     public init(store: any QueueStore, clock: any SluiceClock = SystemClock(), region: String, account: String, logger: Logger,
-                observer: any QueueObserver = NoQueueObserver()) {
+                observer: any QueueObserver = NoQueueObserver(), maxInFlight: Int = SQSLimits.maxInflightStandard) {
+        self.maxInFlight = maxInFlight
         self.store = store
         self.clock = clock
         self.observer = observer
@@ -129,6 +133,25 @@ final class QueueCache: @unchecked Sendable {
     func all() -> [QueueRecord] { lock.withLock { Array(queues.values) } }
     func replaceAll(_ records: [QueueRecord]) {
         lock.withLock { queues = Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { $1 }) }
+    }
+}
+
+/// Amazon SQS's in-flight limit (about 120,000 messages per queue), checked at most once a
+/// second per queue so receives stay cheap; the limit is approximate in SQS too.
+final class InFlightGuard: @unchecked Sendable {
+    private let lock = NSLock()
+    private var known: [Int64: (checkedAt: Millis, count: Int)] = [:]
+
+    /// The last count if it is fresh, nil when it is time to count again.
+    func recent(_ queueId: Int64, now: Millis) -> Int? {
+        lock.withLock {
+            guard let entry = known[queueId], now - entry.checkedAt < 1000 else { return nil }
+            return entry.count
+        }
+    }
+
+    func record(_ queueId: Int64, count: Int, now: Millis) {
+        lock.withLock { known[queueId] = (now, count) }
     }
 }
 

@@ -189,6 +189,8 @@ public protocol QueueStore: Sendable {
     /// Replaces settings and tags of a queue.
     func updateQueue(_ queue: QueueRecord) async throws
     func counts(_ queue: QueueRecord, now: Millis) async throws -> QueueCounts
+    /// Messages of the queue in flight now.
+    func inFlightCount(_ queue: QueueRecord, now: Millis) async throws -> Int
     /// Counts of every queue at once, read without holding up writers (metrics scrapes).
     func countsByQueue(now: Millis) async throws -> [Int64: QueueCounts]
     /// Bytes the store occupies on disk.

@@ -174,6 +174,13 @@ public final class SQLiteQueueStore: QueueStore {
         }
     }
 
+    public func inFlightCount(_ queue: QueueRecord, now: Millis) async throws -> Int {
+        try await writer.perform { db in
+            Int(try db.scalar("SELECT count(*) FROM messages WHERE queue_id = ? AND visible_at > ? AND receipt IS NOT NULL",
+                              [.int(queue.id), .int(now)]) ?? 0)
+        }
+    }
+
     public func purge(_ queue: QueueRecord, now: Millis) async throws {
         try await writer.perform { db in
             if let last = try db.scalar("SELECT last_purge_at FROM queues WHERE id = ?", [.int(queue.id)]),

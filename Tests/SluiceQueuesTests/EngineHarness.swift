@@ -11,7 +11,7 @@ struct EngineHarness {
     let store: SQLiteQueueStore
     let engine: QueueEngine
 
-    init(directory: String? = nil, clock: ManualClock = ManualClock()) async throws {
+    init(directory: String? = nil, clock: ManualClock = ManualClock(), maxInFlight: Int = SQSLimits.maxInflightStandard) async throws {
         let directory = directory ?? NSTemporaryDirectory() + "sluice-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.directory = directory
@@ -19,7 +19,7 @@ struct EngineHarness {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         store = try SQLiteQueueStore(path: directory + "/sluice.db", durability: .relaxed, region: "us-east-1", logger: logger)
-        engine = QueueEngine(store: store, clock: clock, region: "us-east-1", account: "000000000000", logger: logger)
+        engine = QueueEngine(store: store, clock: clock, region: "us-east-1", account: "000000000000", logger: logger, maxInFlight: maxInFlight)
         try await engine.start()
     }
 

@@ -189,6 +189,21 @@ import Testing
         #expect(again[0].attributes["ApproximateReceiveCount"] == "2")
     }
 
+    @Test func inFlightLimit() async throws {
+        let h = try await EngineHarness(maxInFlight: 3)
+        let q = try await h.queue("q")
+        let f = try await h.queue("f.fifo", ["FifoQueue": "true", "ContentBasedDeduplication": "true"])
+        for i in 0..<5 {
+            try await h.send(q, "m\(i)")
+            try await h.send(f, "m\(i)", group: "g\(i)")
+        }
+        #expect(try await h.receive(q, max: 3).count == 3)
+        #expect(try await h.receive(f, max: 3).count == 3)
+        h.clock.advance(seconds: 1.1)
+        await #expect(throws: QueueError(.overLimit, "The maximum number of in flight messages is reached.")) { try await h.receive(q) }
+        #expect(try await h.receive(f).isEmpty)
+    }
+
     @Test func longPollWakesOnSend() async throws {
         let h = try await EngineHarness()
         let q = try await h.queue("q")
