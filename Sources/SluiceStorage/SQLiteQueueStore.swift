@@ -175,9 +175,17 @@ public final class SQLiteQueueStore: QueueStore {
     }
 
     public func inFlightCount(_ queue: QueueRecord, now: Millis) async throws -> Int {
-        try await writer.perform { db in
-            Int(try db.scalar("SELECT count(*) FROM messages WHERE queue_id = ? AND visible_at > ? AND receipt IS NOT NULL",
-                              [.int(queue.id), .int(now)]) ?? 0)
+        // On the read connection: no commit to wait for, and the writer is not held up.
+        let reader = self.reader
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    try reader.with { db in
+                        Int(try db.scalar("SELECT count(*) FROM messages WHERE queue_id = ? AND visible_at > ? AND receipt IS NOT NULL",
+                                          [.int(queue.id), .int(now)]) ?? 0)
+                    }
+                })
+            }
         }
     }
 
