@@ -113,9 +113,10 @@ public final class SQLiteTopicStore: TopicStore {
                 var sequence: Int64 = 0
                 try db.query("UPDATE topics SET seq = seq + 1 WHERE id = ? RETURNING seq", [.int(topic.id)]) { sequence = $0.int(0) }
                 let writes = item.build(sequence)
-                var perQueue = [Int64: [SendOutcome]]()
+                var perQueue = [Int64: QueueCopies]()
                 for copy in writes.queueCopies {
-                    perQueue[copy.queue.id, default: []] += try SQLiteQueueStore.insert(db, copy.queue, [copy.message], now: now)
+                    let stored = try SQLiteQueueStore.insert(db, copy.queue, [copy.message], now: now)
+                    perQueue[copy.queue.id, default: QueueCopies(queue: copy.queue, outcomes: [])].outcomes += stored
                 }
                 try Self.insert(db, writes.deliveries)
                 if let key = item.deduplicationKey {

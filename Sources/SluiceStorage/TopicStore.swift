@@ -111,13 +111,19 @@ public struct PublishItem: Sendable {
     }
 }
 
+/// The copies one publish stored in one queue.
+public struct QueueCopies: Sendable, Equatable {
+    public var queue: QueueRecord
+    public var outcomes: [SendOutcome]
+}
+
 /// What a publish did with one message.
 public struct PublishOutcome: Sendable, Equatable {
     public var messageId: String
     public var sequence: Int64
     public var duplicate: Bool
     /// Queue copies stored, per queue id, for waking receivers.
-    public var queueOutcomes: [Int64: [SendOutcome]]
+    public var queueOutcomes: [Int64: QueueCopies]
     public var deliveriesQueued: Int
     public var failed: Int = 0
     public var redriven: Int = 0

@@ -198,9 +198,9 @@ extension TopicEngine {
         var anyDelivery = false
         for outcome in outcomes where !outcome.duplicate {
             var copies = 0
-            for (queueId, stored) in outcome.queueOutcomes {
-                if let queue = stored.isEmpty ? nil : sinkQueue(queueId, among: subscriptions) { sink.stored(queue, stored) }
-                copies += stored.count
+            for copiesInQueue in outcome.queueOutcomes.values {
+                sink.stored(copiesInQueue.queue, copiesInQueue.outcomes)
+                copies += copiesInQueue.outcomes.count
             }
             // Copies that went to a subscription's dead-letter queue were not delivered.
             for _ in 0..<max(0, copies - outcome.redriven) { observer.delivered(topicArn: arn) }
@@ -213,14 +213,6 @@ extension TopicEngine {
         }
         if anyDelivery { deliveryAlarm.poke() }
         return outcomes
-    }
-
-    private func sinkQueue(_ id: Int64, among subscriptions: [Subscription]) -> QueueRecord? {
-        for subscription in subscriptions where subscription.record.protocol == "sqs" {
-            if let queue = sink.queueRecord(arn: subscription.record.endpoint), queue.id == id { return queue }
-            if let dlq = subscription.deadLetterArn, let queue = sink.queueRecord(arn: dlq), queue.id == id { return queue }
-        }
-        return nil
     }
 
     /// Whether a subscription's filter policy admits a message.

@@ -89,9 +89,14 @@ struct Subscription: Sendable {
     /// A stored policy that no longer parses admits nothing (rather than everything).
     var filterUnusable = false
     var deliveryPolicy: DeliveryPolicy?
+    /// The RedrivePolicy's dead-letter queue ARN, if any.
+    var deadLetterArn: String?
 
     init(record: SubscriptionRecord) {
         self.record = record
+        deadLetterArn = record.attributes["RedrivePolicy"].flatMap { text in
+            ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])?["deadLetterTargetArn"] as? String
+        }
         let scope = FilterPolicyScope(rawValue: record.attributes["FilterPolicyScope"] ?? "MessageAttributes") ?? .messageAttributes
         if let text = record.attributes["FilterPolicy"] {
             do {
@@ -104,11 +109,6 @@ struct Subscription: Sendable {
     }
 
     var raw: Bool { record.attributes["RawMessageDelivery"] == "true" }
-    var deadLetterArn: String? {
-        record.attributes["RedrivePolicy"].flatMap { text in
-            ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])?["deadLetterTargetArn"] as? String
-        }
-    }
 }
 
 /// Topics and subscriptions held in memory; the database is written first, then this.
