@@ -36,8 +36,7 @@ extension TopicEngine {
         guard entries.count <= 10 else { throw TopicError(.tooManyEntriesInBatchRequest, "The batch request contains more entries than permissible.") }
         var seen = Set<String>()
         for entry in entries {
-            guard !entry.id.isEmpty, entry.id.count <= 80,
-                  entry.id.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d || $0 == 0x5f }) else {
+            guard SQSLimits.isValidBatchEntryId(entry.id) else {
                 throw TopicError(.invalidBatchEntryId, entry.id.count > 80
                     ? "The Id of a batch entry in the batch request is too long: \(entry.id)"
                     : "The Id of a batch entry in the batch request contains an impermissible character: \(entry.id)")

@@ -155,12 +155,12 @@ extension TopicEngine {
     }
 
     public func setTopicAttribute(arn: String?, name: String?, value: String?) async throws(TopicError) {
-        var (topicArn, record) = try topic(arn: arn)
+        let (topicArn, found) = try topic(arn: arn)
+        var record = found
         guard let name, !name.isEmpty else { throw TopicError.invalid("AttributeName") }
         if name == "FifoTopic" { throw TopicError.invalid("AttributeName") }
         record.attributes[name] = try Self.validateTopicAttribute(name, value ?? "", fifo: record.isFIFO)
         try await saveTopic(topicArn, record)
-        topicArn = ""
     }
 
     func saveTopic(_ arn: String, _ record: TopicRecord) async throws(TopicError) {
@@ -169,19 +169,19 @@ extension TopicEngine {
     }
 
     public func tagResource(arn: String?, tags: [String: String]) async throws(TopicError) {
-        var (topicArn, record) = try taggable(arn)
+        let (topicArn, found) = try taggable(arn)
+        var record = found
         guard !tags.isEmpty else { throw TopicError.invalid("Tags Reason: no value for required parameter") }
         record.tags.merge(tags) { $1 }
         try validateTags(record.tags)
         try await saveTopic(topicArn, record)
-        topicArn = ""
     }
 
     public func untagResource(arn: String?, keys: [String]) async throws(TopicError) {
-        var (topicArn, record) = try taggable(arn)
+        let (topicArn, found) = try taggable(arn)
+        var record = found
         keys.forEach { record.tags[$0] = nil }
         try await saveTopic(topicArn, record)
-        topicArn = ""
     }
 
     public func listTags(arn: String?) throws(TopicError) -> [String: String] {
@@ -197,40 +197,31 @@ extension TopicEngine {
     }
 
     public func addPermission(arn: String?, label: String?, accounts: [String], actions: [String]) async throws(TopicError) {
-        var (topicArn, record) = try topic(arn: arn)
+        let (topicArn, found) = try topic(arn: arn)
+        var record = found
         guard let label, !label.isEmpty else { throw TopicError.invalid("Label") }
         guard !accounts.isEmpty else { throw TopicError.invalid("AWSAccountId") }
         guard !actions.isEmpty else { throw TopicError.invalid("ActionName") }
         let known: Set<String> = ["*", "GetTopicAttributes", "SetTopicAttributes", "AddPermission", "RemovePermission", "DeleteTopic",
                                   "Subscribe", "ListSubscriptionsByTopic", "Publish", "Receive"]
         guard actions.allSatisfy(known.contains) else { throw TopicError.invalid("Policy statement action out of service scope!") }
-        let policyText = record.attributes["Policy"] ?? defaultPolicy(topicArn, account: record.account)
-        var policy = (try? JSONSerialization.jsonObject(with: Data(policyText.utf8))) as? [String: Any] ?? [:]
-        var statements = policy["Statement"] as? [[String: Any]] ?? []
-        guard !statements.contains(where: { $0["Sid"] as? String == label }) else { throw TopicError.invalid("Statement already exists") }
-        let principals = accounts.map { $0.hasPrefix("arn:") ? $0 : "arn:aws:iam::\($0):root" }
-        statements.append(["Sid": label, "Effect": "Allow",
-                           "Principal": ["AWS": principals.count == 1 ? principals[0] as Any : principals as Any],
-                           "Action": actions.count == 1 ? "SNS:\(actions[0])" as Any : actions.map { "SNS:\($0)" } as Any,
-                           "Resource": topicArn])
-        policy["Statement"] = statements
-        let data = (try? JSONSerialization.data(withJSONObject: policy, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        record.attributes["Policy"] = String(decoding: data, as: UTF8.self)
+        var policy = PolicyDocument(json: record.attributes["Policy"] ?? defaultPolicy(topicArn, account: record.account))
+            ?? PolicyDocument(id: "__default_policy_ID")
+        guard !policy.hasStatement(label) else { throw TopicError.invalid("Statement already exists") }
+        policy.add(sid: label, principals: accounts.map { $0.hasPrefix("arn:") ? $0 : "arn:aws:iam::\($0):root" },
+                   actions: actions.map { "SNS:\($0)" }, resource: topicArn)
+        record.attributes["Policy"] = policy.json
         try await saveTopic(topicArn, record)
-        topicArn = ""
     }
 
     public func removePermission(arn: String?, label: String?) async throws(TopicError) {
-        var (topicArn, record) = try topic(arn: arn)
+        let (topicArn, found) = try topic(arn: arn)
+        var record = found
         guard let label, !label.isEmpty else { throw TopicError.invalid("Label") }
-        let policyText = record.attributes["Policy"] ?? defaultPolicy(topicArn, account: record.account)
-        var policy = (try? JSONSerialization.jsonObject(with: Data(policyText.utf8))) as? [String: Any] ?? [:]
-        var statements = policy["Statement"] as? [[String: Any]] ?? []
-        statements.removeAll { $0["Sid"] as? String == label }
-        policy["Statement"] = statements
-        let data = (try? JSONSerialization.data(withJSONObject: policy, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        record.attributes["Policy"] = String(decoding: data, as: UTF8.self)
+        var policy = PolicyDocument(json: record.attributes["Policy"] ?? defaultPolicy(topicArn, account: record.account))
+            ?? PolicyDocument(id: "__default_policy_ID")
+        policy.remove(sid: label)
+        record.attributes["Policy"] = policy.json
         try await saveTopic(topicArn, record)
-        topicArn = ""
     }
 }

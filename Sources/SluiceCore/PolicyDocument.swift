@@ -1,14 +1,15 @@
 import Foundation
 
-/// The IAM policy JSON AddPermission and RemovePermission edit. Stored, not enforced.
-struct PolicyDocument {
+/// The IAM policy JSON that SQS's and SNS's AddPermission and RemovePermission edit.
+/// Stored, not enforced.
+public struct PolicyDocument {
     private var root: [String: Any]
 
-    init(id: String) {
+    public init(id: String) {
         root = ["Version": "2008-10-17", "Id": id, "Statement": [[String: Any]]()]
     }
 
-    init?(json: String?) {
+    public init?(json: String?) {
         guard let json, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return nil }
         root = object
     }
@@ -22,23 +23,23 @@ struct PolicyDocument {
         set { root["Statement"] = newValue }
     }
 
-    var isEmpty: Bool { statements.isEmpty }
+    public var isEmpty: Bool { statements.isEmpty }
 
-    func hasStatement(_ sid: String) -> Bool {
+    public func hasStatement(_ sid: String) -> Bool {
         statements.contains { $0["Sid"] as? String == sid }
     }
 
-    mutating func add(sid: String, principals: [String], actions: [String], resource: String) {
+    public mutating func add(sid: String, principals: [String], actions: [String], resource: String) {
         let principal: Any = principals.count == 1 ? principals[0] : principals
         let action: Any = actions.count == 1 ? actions[0] : actions
         statements.append(["Sid": sid, "Effect": "Allow", "Principal": ["AWS": principal], "Action": action, "Resource": resource])
     }
 
-    mutating func remove(sid: String) {
+    public mutating func remove(sid: String) {
         statements.removeAll { $0["Sid"] as? String == sid }
     }
 
-    var json: String {
+    public var json: String {
         guard let data = try? JSONSerialization.data(withJSONObject: root, options: [.sortedKeys, .withoutEscapingSlashes]) else { return "{}" }
         return String(decoding: data, as: UTF8.self)
     }
