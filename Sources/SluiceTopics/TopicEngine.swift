@@ -171,51 +171,36 @@ final class TopicCatalog: @unchecked Sendable {
     func deletedCount(_ topicArn: String) -> Int { lock.withLock { deleted[topicArn] ?? 0 } }
 }
 
-/// Wakes the delivery loop when a delivery is due sooner than it planned.
+/// Wakes the delivery loop when a delivery is due sooner than it planned. A poke while
+/// the loop is busy is remembered, so the next sleep returns at once.
 final class DeliveryAlarm: @unchecked Sendable {
     private let lock = NSLock()
-    private var waiter: CheckedContinuation<Void, Never>?
+    private var signal: Signal?
     private var pending = false
 
     func poke() {
-        let toResume: CheckedContinuation<Void, Never>? = lock.withLock {
-            if let waiter {
-                self.waiter = nil
-                return waiter
-            }
+        let sleeping: Signal? = lock.withLock {
+            if let signal { return signal }
             pending = true
             return nil
         }
-        toResume?.resume()
+        sleeping?.fire()
     }
 
     /// Sleeps up to `millis` (nil: until poked).
     func sleep(millis: Int64?) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                        let resumeNow: Bool = self.lock.withLock {
-                            if self.pending {
-                                self.pending = false
-                                return true
-                            }
-                            self.waiter = continuation
-                            return false
-                        }
-                        if resumeNow { continuation.resume() }
-                    }
-                } onCancel: {
-                    self.poke()
-                }
+        let signal = Signal()
+        let poked: Bool = lock.withLock {
+            if pending {
+                pending = false
+                return true
             }
-            if let millis {
-                group.addTask { try? await Task.sleep(nanoseconds: UInt64(max(1, millis)) * 1_000_000) }
-            }
-            await group.next()
-            group.cancelAll()
+            self.signal = signal
+            return false
         }
-        lock.withLock { pending = false }
+        guard !poked else { return }
+        await signal.wait(timeoutMillis: millis.map { max(1, $0) })
+        lock.withLock { self.signal = nil }
     }
 }
 
