@@ -40,6 +40,17 @@ let package = Package(
             dependencies: ["SluiceCore", "SluiceStorage", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
+            name: "SluiceFunctions",
+            dependencies: [
+                "SluiceCore", "SluiceStorage", "SluiceQueues", "SluiceTopics",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "SluiceMetrics",
             dependencies: []
         ),
@@ -50,7 +61,7 @@ let package = Package(
         .target(
             name: "SluiceHTTP",
             dependencies: [
-                "SluiceCore", "SluiceWire", "SluiceQueues", "SluiceTopics",
+                "SluiceCore", "SluiceWire", "SluiceQueues", "SluiceTopics", "SluiceFunctions",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
@@ -58,13 +69,14 @@ let package = Package(
         .target(
             name: "SluiceServer",
             dependencies: [
-                "SluiceCore", "SluiceStorage", "SluiceQueues", "SluiceTopics", "SluiceHTTP", "SluiceMetrics",
+                "SluiceCore", "SluiceStorage", "SluiceQueues", "SluiceTopics", "SluiceFunctions", "SluiceHTTP", "SluiceMetrics",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -82,5 +94,6 @@ let package = Package(
         .testTarget(name: "SluiceServerTests", dependencies: ["SluiceServer"]),
         .testTarget(name: "SluiceTopicsTests", dependencies: ["SluiceTopics", "SluiceCore"]),
         .testTarget(name: "SluiceMetricsTests", dependencies: ["SluiceMetrics"]),
+        .testTarget(name: "SluiceFunctionsTests", dependencies: ["SluiceFunctions", "SluiceQueues", "SluiceCore"]),
     ]
 )

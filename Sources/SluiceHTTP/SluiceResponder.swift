@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import SluiceCore
+import SluiceFunctions
 import SluiceQueues
 import SluiceTopics
 import SluiceWire
@@ -40,15 +41,17 @@ public struct SluiceResponder: HTTPResponder {
 
     let queues: QueueEngine
     let topics: TopicEngine
+    let functions: FunctionServices?
     let options: HTTPOptions
     let logger: Logger
     /// Resets anything outside the engines (e.g. re-creates configured queues and topics).
     let afterReset: @Sendable () async -> Void
 
-    public init(queues: QueueEngine, topics: TopicEngine, options: HTTPOptions, logger: Logger,
+    public init(queues: QueueEngine, topics: TopicEngine, functions: FunctionServices? = nil, options: HTTPOptions, logger: Logger,
                 afterReset: @escaping @Sendable () async -> Void = {}) {
         self.queues = queues
         self.topics = topics
+        self.functions = functions
         self.options = options
         self.logger = logger
         self.afterReset = afterReset
@@ -93,6 +96,11 @@ public struct SluiceResponder: HTTPResponder {
         }
         if request.method == .post && (path == "/_sluice/reset" || path == "/moto-api/reset") && target == nil {
             return await reset(requestId: requestId)
+        }
+        if let functions, target == nil {
+            if let response = await functionRoutes(request, path: path, functions: functions, requestId: requestId, route: &route) {
+                return response
+            }
         }
 
         var request = request
@@ -198,12 +206,54 @@ public struct SluiceResponder: HTTPResponder {
         return SQSCall(params: params, engine: queues, baseURL: "http://\(host)", pathQueue: pathQueue, senderId: queues.defaultAccount)
     }
 
+    /// The Lambda API, the event stream and the function logs; nil for other paths.
+    func functionRoutes(_ request: Request, path: String, functions: FunctionServices, requestId: String, route: inout Route) async -> Response? {
+        if request.method == .get && path == "/_sluice/events" {
+            return EventStream.respond(request, bus: functions.bus, requestId: requestId)
+        }
+        if request.method == .get && path.hasPrefix("/_sluice/functions/") {
+            let parts = path.split(separator: "/").map(String.init)
+            guard parts.count == 4, let definition = functions.host.definition(parts[2]) else {
+                return HTTPReply.make(status: 404, contentType: "application/json", body: "{\"message\":\"no such function\"}", requestId: requestId)
+            }
+            switch parts[3] {
+            case "logs":
+                let lines = LambdaAPI.query(request.uri.query)["tail"].flatMap { Int($0) } ?? 200
+                return HTTPReply.make(status: 200, contentType: "text/plain; charset=utf-8",
+                                      body: functions.host.logs(definition.name, lines: lines) ?? "", requestId: requestId)
+            case "code.zip":
+                guard let zip = functions.host.package(of: definition) else {
+                    return HTTPReply.make(status: 404, contentType: "application/json", body: "{\"message\":\"the function has no zip package\"}", requestId: requestId)
+                }
+                return LambdaAPI.bytes(200, zip, requestId: requestId, extra: [("Content-Type", "application/zip")])
+            default:
+                return HTTPReply.make(status: 404, contentType: "application/json", body: "{\"message\":\"not found\"}", requestId: requestId)
+            }
+        }
+        guard LambdaAPI.handles(path) else { return nil }
+        var request = request
+        let body: [UInt8]
+        do {
+            body = Array(try await request.collectBody(upTo: LambdaAPI.maxBodyBytes).readableBytesView)
+        } catch {
+            return LambdaAPI.error(.tooLarge("Request must be smaller than \(LambdaAPI.maxBodyBytes) bytes"), requestId: requestId)
+        }
+        var action = "unknown"
+        let response = await LambdaAPI(host: functions.host, mappings: functions.mappings).respond(request, body: body, requestId: requestId, action: &action)
+        route = Route(service: "lambda", action: action)
+        return response
+    }
+
     func reset(requestId: String) async -> Response {
         guard options.enableReset else {
             return HTTPReply.make(status: 404, contentType: "application/json",
                                   body: "{\"message\":\"reset is disabled: start sluice with --enable-reset\"}", requestId: requestId)
         }
         do {
+            if let functions {
+                functions.mappings.reset()
+                await functions.host.reset()
+            }
             try await queues.reset()
             topics.resetCatalog()
             await afterReset()

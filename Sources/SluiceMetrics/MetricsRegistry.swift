@@ -10,6 +10,8 @@ public struct Namespace: Sendable, Hashable {
     public let counters: [String]
     /// CloudWatch distribution metrics and their Prometheus bucket bounds.
     public let histograms: [String: [Double]]
+    /// What the distributions measure: `bytes` (message sizes) or `seconds` (durations).
+    public var histogramUnit = "bytes"
 
     /// `sqs`: the prefix of Prometheus names.
     var prefix: String { name.split(separator: "/").last.map { $0.lowercased() } ?? name.lowercased() }
@@ -30,6 +32,15 @@ public struct Namespace: Sendable, Hashable {
                    "NumberOfNotificationsFilteredOut-InvalidMessageBody", "NumberOfNotificationsFilteredOut-NoMessageAttributes",
                    "NumberOfNotificationsRedrivenToDlq", "NumberOfNotificationsFailedToRedriveToDlq"],
         histograms: ["PublishSize": sizeBuckets])
+
+    static let durationBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900]
+
+    public static let lambda = Namespace(
+        name: "AWS/Lambda", dimension: "FunctionName",
+        counters: ["Invocations", "Errors", "Throttles"],
+        histograms: ["Duration": durationBuckets], histogramUnit: "seconds")
+
+    static let all = [sqs, sns, lambda]
 }
 
 /// The counters and histograms of one resource (a queue, a topic).
@@ -131,7 +142,7 @@ public final class MetricsRegistry: @unchecked Sendable {
     /// histograms `<ns>_<metric>_bytes`, labelled with the dimension, region and account.
     public func render(format: ExpositionFormat, gauges: [GaugeFamily], process: [ProcessFamily]) -> String {
         var writer = ExpositionWriter(format: format)
-        for namespace in [Namespace.sqs, Namespace.sns] {
+        for namespace in Namespace.all {
             let series = all(namespace)
             let seriesLabels = series.map { ExpositionWriter.render(labels(namespace, $0.name)) }
             for metric in namespace.counters {
@@ -152,8 +163,9 @@ public final class MetricsRegistry: @unchecked Sendable {
                 }
             }
             for metric in namespace.histograms.keys.sorted() {
-                let name = "\(namespace.prefix)_\(ExpositionWriter.snakeCase(metric))_bytes"
-                writer.family(name, type: "histogram", help: "\(namespace.name) \(metric): message sizes in bytes.", unit: "bytes")
+                let unit = namespace.histogramUnit
+                let name = "\(namespace.prefix)_\(ExpositionWriter.snakeCase(metric))_\(unit)"
+                writer.family(name, type: "histogram", help: "\(namespace.name) \(metric) in \(unit).", unit: unit)
                 for resource in series { writer.histogram(name, labels(namespace, resource.name), resource.histograms[metric]!) }
             }
         }
@@ -178,7 +190,7 @@ public final class MetricsRegistry: @unchecked Sendable {
             rendered[arn] = text
             return text
         }
-        for namespace in [Namespace.sqs, Namespace.sns] {
+        for namespace in Namespace.all {
             let series = all(namespace)
             for metric in namespace.counters {
                 let name = "aws_\(namespace.prefix)_\(ExpositionWriter.snakeCase(metric))_sum"
@@ -204,8 +216,11 @@ public final class MetricsRegistry: @unchecked Sendable {
                 ]
                 for (statistic, value) in statistics {
                     let name = "\(base)_\(statistic)"
-                    writer.family(name, type: "gauge", help: "CloudWatch metric \(namespace.name) \(metric) Dimensions: [\(namespace.dimension)] Statistic: \(statistic) Unit: Bytes")
-                    for (resource, window) in windows { writer.sample(name, rendered: yaceLabels(namespace, resource.name, resource.arn), value(window)) }
+                    // CloudWatch reports Lambda durations in milliseconds.
+                    let scale = namespace.histogramUnit == "seconds" && statistic != "sample_count" ? 1000.0 : 1.0
+                    let unit = namespace.histogramUnit == "seconds" ? "Milliseconds" : "Bytes"
+                    writer.family(name, type: "gauge", help: "CloudWatch metric \(namespace.name) \(metric) Dimensions: [\(namespace.dimension)] Statistic: \(statistic) Unit: \(unit)")
+                    for (resource, window) in windows { writer.sample(name, rendered: yaceLabels(namespace, resource.name, resource.arn), value(window) * scale) }
                 }
             }
         }

@@ -118,7 +118,7 @@ extension QueueEngine {
     // MARK: Receive
 
     public func receiveMessage(_ key: QueueKey, _ request: ReceiveRequest) async throws(QueueError) -> [DeliveredMessage] {
-        var record = try record(key)
+        let record = try record(key)
         let max = request.maxNumberOfMessages ?? 1
         guard (1...10).contains(max) else {
             throw .invalidParameter("MaxNumberOfMessages", String(max), reason: "Must be between 1 and 10, if provided.")
@@ -141,6 +141,37 @@ extension QueueEngine {
                 return previous.messages
             }
         }
+        let wait = request.waitTimeSeconds ?? record.settings.receiveMessageWaitTimeSeconds
+        return try await receive(key, record: record, max: max, visibility: visibility, deadline: clock.now() + Millis(wait) * 1000,
+                                 request: request, attemptKey: attemptKey)
+    }
+
+    /// Receives for an event source mapping: up to 10 messages with every attribute, waiting
+    /// until `deadline` (nil: until one arrives, the engine shuts down or the task is
+    /// cancelled). An idle mapping costs nothing: it sleeps until a send wakes it.
+    public func receiveForMapping(_ key: QueueKey, max: Int, deadline: Millis?) async throws(QueueError) -> [DeliveredMessage] {
+        let record = try record(key)
+        let request = ReceiveRequest(maxNumberOfMessages: max, systemAttributeNames: ["All"], messageAttributeNames: ["All"])
+        return try await receive(key, record: record, max: Swift.min(10, Swift.max(1, max)), visibility: record.settings.visibilityTimeout,
+                                 deadline: deadline, request: request, attemptKey: nil)
+    }
+
+    /// Deletes what a mapping processed (any number of receipt handles); returns how many
+    /// were deleted.
+    public func deleteForMapping(_ key: QueueKey, receiptHandles: [String]) async throws(QueueError) -> Int {
+        let record = try record(key)
+        var handles = [ReceiptHandle]()
+        for text in receiptHandles { handles.append(try parse(text)) }
+        guard !handles.isEmpty else { return 0 }
+        let results = try await storing("DeleteMessage") { [handles] in try await store.delete(record, handles, now: clock.now()) }
+        let deleted = results.filter { if case .success = $0 { return true } else { return false } }.count
+        observer.deleted(record, count: deleted)
+        return deleted
+    }
+
+    func receive(_ key: QueueKey, record: QueueRecord, max: Int, visibility: Int, deadline: Millis?, request: ReceiveRequest,
+                 attemptKey: String?) async throws(QueueError) -> [DeliveredMessage] {
+        var record = record
         let inFlightNow: Int
         if let recent = inFlight.recent(record.id, now: clock.now()) {
             inFlightNow = recent
@@ -156,15 +187,16 @@ extension QueueEngine {
             observer.received(record, count: 0)
             return []
         }
-        let wait = request.waitTimeSeconds ?? record.settings.receiveMessageWaitTimeSeconds
-        let deadline = clock.now() + Millis(wait) * 1000
         while true {
             let version = waiters.version(record.id)
             let deadLetter = record.settings.redrivePolicy.flatMap { self.record(arn: $0.deadLetterTargetArn) }
             let outcome = try await storing("ReceiveMessage") { [record] in
                 try await store.receive(record, deadLetter: deadLetter, max: max, visibilityTimeout: visibility, now: clock.now())
             }
-            if outcome.deadLettered > 0, let deadLetter { waiters.notify(deadLetter.id) }
+            if outcome.deadLettered > 0, let deadLetter {
+                waiters.notify(deadLetter.id)
+                observer.deadLettered(from: record, to: deadLetter, count: outcome.deadLettered)
+            }
             if !outcome.messages.isEmpty {
                 observer.received(record, count: outcome.messages.count)
                 let delivered = outcome.messages.map { render($0, queue: record, request: request) }
@@ -172,14 +204,14 @@ extension QueueEngine {
                 return delivered
             }
             let now = clock.now()
-            guard now < deadline, !Task.isCancelled else {
+            guard deadline.map({ now < $0 }) ?? true, !Task.isCancelled else {
                 observer.received(record, count: 0)
                 return []
             }
-            let wakeAt = Swift.min(deadline, outcome.nextVisibleAt ?? deadline)
+            let wakeAt = [deadline, outcome.nextVisibleAt].compactMap { $0 }.min()
             let signal = Signal()
             if waiters.park(signal, on: record.id, ifVersion: version) {
-                await signal.wait(timeoutMillis: Swift.max(1, wakeAt - now))
+                await signal.wait(timeoutMillis: wakeAt.map { Swift.max(1, $0 - now) })
                 waiters.unpark(signal, from: record.id)
             } else if waiters.isClosed {
                 observer.received(record, count: 0)

@@ -11,6 +11,25 @@ public protocol QueueObserver: Sendable {
     func deleted(_ queue: QueueRecord, count: Int)
     /// The queue was deleted: stop reporting it.
     func removed(_ queue: QueueRecord)
+    /// A receive moved `count` messages past their maxReceiveCount into the dead-letter queue.
+    func deadLettered(from source: QueueRecord, to target: QueueRecord, count: Int)
+}
+
+extension QueueObserver {
+    public func deadLettered(from source: QueueRecord, to target: QueueRecord, count: Int) {}
+}
+
+/// Reports to several observers.
+public struct QueueObservers: QueueObserver {
+    let all: [any QueueObserver]
+    public init(_ all: [any QueueObserver]) { self.all = all }
+    public func sent(_ queue: QueueRecord, _ outcomes: [SendOutcome]) { for o in all { o.sent(queue, outcomes) } }
+    public func received(_ queue: QueueRecord, count: Int) { for o in all { o.received(queue, count: count) } }
+    public func deleted(_ queue: QueueRecord, count: Int) { for o in all { o.deleted(queue, count: count) } }
+    public func removed(_ queue: QueueRecord) { for o in all { o.removed(queue) } }
+    public func deadLettered(from source: QueueRecord, to target: QueueRecord, count: Int) {
+        for o in all { o.deadLettered(from: source, to: target, count: count) }
+    }
 }
 
 /// An observer that ignores everything.

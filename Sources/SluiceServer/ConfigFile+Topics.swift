@@ -14,6 +14,8 @@ public struct TopicDeclaration: Sendable, Equatable {
 public struct SubscriptionDeclaration: Sendable, Equatable {
     public var queue: String?
     public var endpoint: String?
+    /// A function declared in the config file (protocol lambda).
+    public var function: String?
     /// Subscription attributes (RawMessageDelivery, FilterPolicy, FilterPolicyScope, DeliveryPolicy, RedrivePolicy, ...).
     public var attributes: [String: String] = [:]
     public var deadLetterQueue: String?
@@ -47,6 +49,7 @@ extension ConfigFile.Reader {
             switch key {
             case "queue": declaration.queue = try string(value, key)
             case "endpoint": declaration.endpoint = try string(value, key)
+            case "function": declaration.function = try string(value, key)
             case "raw": declaration.attributes["RawMessageDelivery"] = try bool(value, key) ? "true" : "false"
             case "filter-policy": declaration.attributes["FilterPolicy"] = try json(value)
             case "filter-policy-scope": declaration.attributes["FilterPolicyScope"] = try string(value, key)
@@ -54,11 +57,11 @@ extension ConfigFile.Reader {
             case "dead-letter-queue": declaration.deadLetterQueue = try string(value, key)
             case "attributes": declaration.attributes.merge(try stringMap(value, key)) { $1 }
             default:
-                throw error(keyNode, "unknown subscription key '\(key)' (expected queue, endpoint, raw, filter-policy, filter-policy-scope, delivery-policy, dead-letter-queue, attributes)")
+                throw error(keyNode, "unknown subscription key '\(key)' (expected queue, endpoint, function, raw, filter-policy, filter-policy-scope, delivery-policy, dead-letter-queue, attributes)")
             }
         }
-        guard (declaration.queue == nil) != (declaration.endpoint == nil) else {
-            throw error(node, "each subscription needs exactly one of 'queue' (a queue name) or 'endpoint' (an http(s) URL)")
+        guard [declaration.queue, declaration.endpoint, declaration.function].compactMap({ $0 }).count == 1 else {
+            throw error(node, "each subscription needs exactly one of 'queue' (a queue name), 'endpoint' (an http(s) URL) or 'function' (a function name)")
         }
         return declaration
     }

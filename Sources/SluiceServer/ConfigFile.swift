@@ -32,6 +32,9 @@ public struct ConfigFile: Sendable {
     public var metrics: Bool?
     public var queues: [QueueDeclaration] = []
     public var topics: [TopicDeclaration] = []
+    public var functions: [FunctionDeclaration] = []
+    /// Seconds before the first retry of an asynchronous invocation (the second waits twice as long).
+    public var asyncRetryDelay: Double?
 
     public init() {}
 
@@ -66,8 +69,11 @@ public struct ConfigFile: Sendable {
             case "topics":
                 guard case .sequence(let list) = value else { throw reader.error(value, "'topics' must be a list of topics") }
                 config.topics = try list.map { try reader.topic($0) }
+            case "functions":
+                guard case .sequence(let list) = value else { throw reader.error(value, "'functions' must be a list of functions") }
+                config.functions = try list.map { try reader.function($0) }
             default:
-                throw reader.error(keyNode, "unknown key '\(key)' (expected 'server', 'queues' or 'topics')")
+                throw reader.error(keyNode, "unknown key '\(key)' (expected 'server', 'queues', 'topics' or 'functions')")
             }
         }
         var seen = Set<String>()
@@ -87,6 +93,20 @@ public struct ConfigFile: Sendable {
             for subscription in topic.subscriptions {
                 for queue in [subscription.queue, subscription.deadLetterQueue].compactMap({ $0 }) where !seen.contains(queue) {
                     throw ConfigError(file: file, line: subscription.line, problem: "subscription names queue '\(queue)', which is not declared")
+                }
+                if let function = subscription.function, !config.functions.contains(where: { $0.definition.name == function }) {
+                    throw ConfigError(file: file, line: subscription.line, problem: "subscription names function '\(function)', which is not declared")
+                }
+            }
+        }
+        var functionNames = Set<String>()
+        for function in config.functions {
+            guard functionNames.insert(function.definition.name).inserted else {
+                throw ConfigError(file: file, line: function.line, problem: "function '\(function.definition.name)' is declared twice")
+            }
+            for event in function.events {
+                if let queue = event.queue, !seen.contains(queue) {
+                    throw ConfigError(file: file, line: event.line, problem: "event source mapping names queue '\(queue)', which is not declared")
                 }
             }
         }
@@ -114,8 +134,13 @@ public struct ConfigFile: Sendable {
                 durability = mode
             case "enable-reset": enableReset = try reader.bool(value, key)
             case "metrics": metrics = try reader.bool(value, key)
+            case "async-retry-delay":
+                guard let seconds = Double(try reader.string(value, key)), seconds >= 0, seconds <= 3600 else {
+                    throw reader.error(value, "'async-retry-delay' must be a number of seconds between 0 and 3600")
+                }
+                asyncRetryDelay = seconds
             default:
-                throw reader.error(keyNode, "unknown server key '\(key)' (expected host, port, data-dir, account-id, region, durability, enable-reset, metrics)")
+                throw reader.error(keyNode, "unknown server key '\(key)' (expected host, port, data-dir, account-id, region, durability, enable-reset, metrics, async-retry-delay)")
             }
         }
     }

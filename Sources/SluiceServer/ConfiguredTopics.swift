@@ -31,6 +31,8 @@ enum ConfiguredTopics {
                 let (proto, endpoint): (String, String)
                 if let queue = subscription.queue {
                     (proto, endpoint) = ("sqs", QueueKey(account: account, name: queue).arn(region: region))
+                } else if let function = subscription.function {
+                    (proto, endpoint) = ("lambda", "arn:aws:lambda:\(region):\(account):function:\(function)")
                 } else {
                     let url = subscription.endpoint ?? ""
                     (proto, endpoint) = (url.lowercased().hasPrefix("https:") ? "https" : "http", url)

@@ -1,12 +1,13 @@
 import Foundation
 import SluiceCore
+import SluiceFunctions
 import SluiceMetrics
 import SluiceQueues
 import SluiceStorage
 import SluiceTopics
 
 /// Turns what the engines report into CloudWatch-named series, and assembles scrapes.
-final class MetricsBinding: QueueObserver, TopicObserver, @unchecked Sendable {
+final class MetricsBinding: QueueObserver, TopicObserver, FunctionObserver, @unchecked Sendable {
     let registry: MetricsRegistry
     let requests: RequestMetrics
     let region: String
@@ -79,6 +80,35 @@ final class MetricsBinding: QueueObserver, TopicObserver, @unchecked Sendable {
         registry.remove(.sns, arn: topicArn)
     }
 
+    // MARK: FunctionObserver
+
+    func functionSeries(_ name: String) -> ResourceSeries {
+        registry.series(.lambda, name: name, arn: "arn:aws:lambda:\(region):\(registry.account):function:\(name)")
+    }
+
+    func finished(function: String, seconds: Double, error: Bool) {
+        let series = functionSeries(function)
+        series.add("Invocations")
+        if error { series.add("Errors") }
+        series.observe("Duration", seconds)
+    }
+
+    func throttled(function: String) { functionSeries(function).add("Throttles") }
+    func running(function: String, count: Int) {}
+    func removed(function: String) {
+        registry.remove(.lambda, arn: "arn:aws:lambda:\(region):\(registry.account):function:\(function)")
+    }
+
+    /// Functions' running invocations, measured at scrape time.
+    func functionGauges(_ functions: FunctionHost?) -> [GaugeFamily] {
+        guard let functions else { return [] }
+        let running = functions.runningCounts()
+        for name in running.keys { _ = functionSeries(name) }
+        return [GaugeFamily(namespace: .lambda, metric: "ConcurrentExecutions", help: "invocations running now.", values: running.keys.sorted().map {
+            (name: $0, arn: functions.arn($0), value: Double(running[$0] ?? 0))
+        })]
+    }
+
     // MARK: Scrapes
 
     /// Gauges measured now: the AWS/SQS approximate counts, exact.
@@ -120,15 +150,15 @@ final class MetricsBinding: QueueObserver, TopicObserver, @unchecked Sendable {
         ]
     }
 
-    func render(format: ExpositionFormat, queues: QueueEngine, topics: TopicEngine) async -> String {
+    func render(format: ExpositionFormat, queues: QueueEngine, topics: TopicEngine, functions: FunctionHost?) async -> String {
         for arn in topics.topicArns { _ = topicSeries(arn) }
-        let gauges = await gauges(queues)
+        let gauges = await gauges(queues) + functionGauges(functions)
         let process = await process(queues, topics, format: format)
         return await Self.offEventLoop { self.registry.render(format: format, gauges: gauges, process: process) }
     }
 
-    func renderCloudWatch(queues: QueueEngine) async -> String {
-        let gauges = await gauges(queues)
+    func renderCloudWatch(queues: QueueEngine, functions: FunctionHost?) async -> String {
+        let gauges = await gauges(queues) + functionGauges(functions)
         return await Self.offEventLoop { self.registry.renderCloudWatch(gauges: gauges) }
     }
 

@@ -16,6 +16,9 @@ public struct ServerConfiguration: Sendable {
     public var configPath: String?
     public var queues: [QueueDeclaration] = []
     public var topics: [TopicDeclaration] = []
+    public var functions: [FunctionDeclaration] = []
+    /// Seconds before the first retry of an asynchronous invocation (Lambda: 60; the second waits twice as long).
+    public var asyncRetryDelay: Double = 60
 
     public init() {}
 
@@ -67,6 +70,8 @@ public struct ServerConfiguration: Sendable {
             config.metrics = file.metrics ?? config.metrics
             config.queues = file.queues
             config.topics = file.topics
+            config.functions = file.functions
+            config.asyncRetryDelay = file.asyncRetryDelay ?? config.asyncRetryDelay
         }
         if let v = env("HOST") { config.host = v }
         if let v = env("PORT") {
@@ -81,6 +86,10 @@ public struct ServerConfiguration: Sendable {
             config.durability = mode
         }
         if let v = env("ENABLE_RESET") { config.enableReset = ["1", "true", "yes", "on"].contains(v.lowercased()) }
+        if let v = env("ASYNC_RETRY_DELAY") {
+            guard let seconds = Double(v), seconds >= 0, seconds <= 3600 else { throw bad("SLUICE_ASYNC_RETRY_DELAY must be seconds between 0 and 3600, not '\(v)'") }
+            config.asyncRetryDelay = seconds
+        }
         if let v = env("METRICS") { config.metrics = !["0", "false", "no", "off"].contains(v.lowercased()) }
 
         config.host = flags.host ?? config.host

@@ -2,7 +2,9 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import NIOPosix
 import SluiceCore
+import SluiceFunctions
 import SluiceHTTP
 import SluiceMetrics
 import SluiceQueues
@@ -21,13 +23,24 @@ public enum SluiceServer {
         logger.info("data directory: \(dataDir) (SQLite \(databasePath), durability \(config.durability.rawValue))")
 
         let metrics = MetricsBinding(region: config.region, account: config.accountId)
-        let queueObserver: any QueueObserver = config.metrics ? metrics : NoQueueObserver()
-        let topicObserver: any TopicObserver = config.metrics ? metrics : NoTopicObserver()
+        let bus = EventBus()
+        let busObserver = BusObserver(bus: bus)
+        let queueObserver: any QueueObserver = config.metrics ? QueueObservers([metrics, busObserver]) : busObserver
+        let topicObserver: any TopicObserver = config.metrics ? TopicObservers([metrics, busObserver]) : busObserver
         let engine = QueueEngine(store: store, region: config.region, account: config.accountId, logger: logger, observer: queueObserver)
         try await engine.start()
+        let functionStore = SQLiteFunctionStore(sharing: store)
+        let host = FunctionHost(store: functionStore, queues: engine, bus: bus, observer: config.metrics ? metrics : NoFunctionObserver(),
+                                region: config.region, account: config.accountId, directory: dataDir + "/functions",
+                                group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        host.asyncRetryDelaySeconds = config.asyncRetryDelay
+        try await host.start()
+        let mappings = EventSourceMappings(host: host, queues: engine, store: functionStore, bus: bus, logger: logger)
+        try await mappings.start()
         let signer = try SNSSigner(dataDir: dataDir, region: config.region)
         let topics = TopicEngine(store: SQLiteTopicStore(sharing: store), sink: engine, client: URLSessionEndpointClient(),
-                                 signer: signer, observer: topicObserver, region: config.region, account: config.accountId, logger: logger)
+                                 signer: signer, observer: topicObserver, functions: host, region: config.region, account: config.accountId,
+                                 logger: logger)
         try await topics.start()
         let file = config.configPath ?? "config"
         let boundPort = BoundPort(config.port)
@@ -39,7 +52,12 @@ public enum SluiceServer {
             try await ConfiguredTopics.apply(config.topics, to: topics, account: config.accountId, region: config.region,
                                              baseURL: "http://\(config.host):\(boundPort.value)", file: file, logger: logger)
         }
+        let applyFunctions: @Sendable () async throws -> Void = {
+            try await ConfiguredFunctions.apply(config.functions, host: host, mappings: mappings, account: config.accountId,
+                                                region: config.region, file: file, logger: logger)
+        }
         try await applyQueues()
+        try await applyFunctions()
 
         var options = HTTPOptions(enableReset: config.enableReset, defaultHost: "\(config.host):\(config.port)")
         options.certificatePEM = signer.certificatePEM
@@ -47,18 +65,20 @@ public enum SluiceServer {
         if config.metrics {
             options.metrics = { openMetrics in
                 let format: ExpositionFormat = openMetrics ? .openMetrics : .prometheus
-                return (format.contentType, await metrics.render(format: format, queues: engine, topics: topics))
+                return (format.contentType, await metrics.render(format: format, queues: engine, topics: topics, functions: host))
             }
-            options.cloudWatchMetrics = { await metrics.renderCloudWatch(queues: engine) }
+            options.cloudWatchMetrics = { await metrics.renderCloudWatch(queues: engine, functions: host) }
             options.recordRequest = { service, action, status, seconds in
                 metrics.requests.record(service: service, action: action, status: status, seconds: seconds)
             }
         } else {
             logger.notice("metrics are off: /metrics is not served")
         }
-        let responder = SluiceResponder(queues: engine, topics: topics, options: options, logger: logger, afterReset: {
+        let responder = SluiceResponder(queues: engine, topics: topics, functions: FunctionServices(host: host, mappings: mappings, bus: bus),
+                                        options: options, logger: logger, afterReset: {
             do {
                 try await applyQueues()
+                try await applyFunctions()
                 try await applyTopics()
             } catch {
                 logger.error("cannot re-create configured resources after reset: \(error)")
@@ -70,6 +90,9 @@ public enum SluiceServer {
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.port
                 boundPort.value = port
+                let reachable = config.host == "0.0.0.0" || config.host == "::" ? "127.0.0.1" : config.host
+                host.endpointURL = "http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(port)"
+                mappings.resume()
                 do {
                     try await applyTopics()
                 } catch {
@@ -80,15 +103,19 @@ public enum SluiceServer {
                 onListening(port)
             },
             logger: logger)
-        app.addServices(EngineService(engine: engine, topics: topics))
+        app.addServices(EngineService(engine: engine, topics: topics, functions: host, mappings: mappings))
         if config.enableReset { logger.warning("development reset is enabled: POST /_sluice/reset empties all state") }
         do {
             try await app.runService()
         } catch {
+            mappings.shutdown()
+            await host.shutdown()
             engine.shutdown()
             await store.close()
             throw error
         }
+        mappings.shutdown()
+        await host.shutdown()
         engine.shutdown()
         await store.close()
         logger.info("stopped; database closed")
@@ -111,6 +138,8 @@ final class BoundPort: @unchecked Sendable {
 struct EngineService: Service {
     let engine: QueueEngine
     let topics: TopicEngine
+    let functions: FunctionHost
+    let mappings: EventSourceMappings
 
     func run() async throws {
         await withGracefulShutdownHandler {
@@ -118,9 +147,11 @@ struct EngineService: Service {
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask { await engine.run() }
                     group.addTask { await topics.run() }
+                    group.addTask { await functions.run() }
                 }
             }
         } onGracefulShutdown: {
+            mappings.shutdown()
             engine.shutdown()
             topics.shutdown()
         }

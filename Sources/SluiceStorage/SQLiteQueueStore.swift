@@ -203,7 +203,7 @@ public final class SQLiteQueueStore: QueueStore {
 
     public func reset() async throws {
         try await writer.perform { db in
-            for table in ["messages", "fifo_groups", "dedup", "queues", "deleted_queues", "move_tasks", "topics", "subscriptions", "topic_dedup", "deliveries"] {
+            for table in ["messages", "fifo_groups", "dedup", "queues", "deleted_queues", "move_tasks", "topics", "subscriptions", "topic_dedup", "deliveries", "function_documents", "async_invocations"] {
                 try db.query("DELETE FROM \(table)")
             }
         }

@@ -112,6 +112,25 @@ enum SQLiteSchema {
         DROP INDEX messages_by_visibility;
         CREATE INDEX messages_by_visibility ON messages(queue_id, visible_at, receipt, sent_at);
         """),
+        ("0004-functions", """
+        CREATE TABLE function_documents(
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY(kind, key)) WITHOUT ROWID;
+        CREATE TABLE async_invocations(
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            function_name TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            max_attempts INTEGER NOT NULL,
+            dead_letter_arn TEXT,
+            dead_letter_body TEXT,
+            first_at INTEGER NOT NULL,
+            due_at INTEGER NOT NULL);
+        CREATE INDEX async_invocations_by_due ON async_invocations(due_at);
+        """),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction.

@@ -15,6 +15,9 @@ struct Envelope: Sendable {
     let fifo: Bool
 
     func json(subscriptionArn: String, protocol proto: String, sequence: Int64) -> String {
+        // Lambda events spell the URLs "Url", give Subject as null when absent and always
+        // carry MessageAttributes.
+        let lambda = proto == "lambda"
         let message = publish.message(for: proto)
         var members: [(String, String)] = [
             ("Type", "\"Notification\""),
@@ -22,16 +25,22 @@ struct Envelope: Sendable {
         ]
         if fifo { members.append(("SequenceNumber", JSONText.quoted(TopicEngine.sequenceNumber(sequence)))) }
         members.append(("TopicArn", JSONText.quoted(topicArn)))
-        if let subject = publish.subject { members.append(("Subject", JSONText.quoted(subject))) }
+        if let subject = publish.subject {
+            members.append(("Subject", JSONText.quoted(subject)))
+        } else if lambda {
+            members.append(("Subject", "null"))
+        }
         members.append(("Message", JSONText.quoted(message)))
         members.append(("Timestamp", JSONText.quoted(timestamp)))
         if !fifo, let signature = signatures[message] {
             members.append(("SignatureVersion", JSONText.quoted(signatureVersion)))
             members.append(("Signature", JSONText.quoted(signature)))
-            members.append(("SigningCertURL", JSONText.quoted(certificateURL)))
+            members.append((lambda ? "SigningCertUrl" : "SigningCertURL", JSONText.quoted(certificateURL)))
         }
-        members.append(("UnsubscribeURL", JSONText.quoted(unsubscribeBase + TopicEngine.percent(subscriptionArn))))
-        if !publish.attributes.isEmpty {
+        members.append((lambda ? "UnsubscribeUrl" : "UnsubscribeURL", JSONText.quoted(unsubscribeBase + TopicEngine.percent(subscriptionArn))))
+        if lambda && publish.attributes.isEmpty {
+            members.append(("MessageAttributes", "{}"))
+        } else if !publish.attributes.isEmpty {
             let attributes = publish.attributes.keys.sorted().map { name -> (String, String) in
                 let attribute = publish.attributes[name]!
                 let value = attribute.binaryValue.map { Data($0).base64EncodedString() } ?? attribute.stringValue ?? ""
@@ -76,6 +85,11 @@ struct DeliveryPlan: Sendable {
                     writes.queueCopies.append((dlq, message))
                     writes.redriven += 1
                 }
+            case "lambda":
+                let body = envelope.json(subscriptionArn: record.arn, protocol: "lambda", sequence: sequence)
+                writes.deliveries.append(DeliveryRecord(subscriptionArn: record.arn, kind: "Notification", endpoint: record.endpoint,
+                                                        messageId: publish.messageId, body: body,
+                                                        headers: ["x-amz-sns-topic-arn": envelope.topicArn], firstAt: now, dueAt: now))
             default:
                 let raw = target.raw
                 let body = raw ? publish.message(for: record.protocol) : envelope.json(subscriptionArn: record.arn, protocol: record.protocol, sequence: sequence)

@@ -38,6 +38,18 @@ public protocol TopicObserver: Sendable {
     func removed(topicArn: String)
 }
 
+/// Reports to several observers.
+public struct TopicObservers: TopicObserver {
+    let all: [any TopicObserver]
+    public init(_ all: [any TopicObserver]) { self.all = all }
+    public func published(topicArn: String, bytes: Int) { for o in all { o.published(topicArn: topicArn, bytes: bytes) } }
+    public func delivered(topicArn: String) { for o in all { o.delivered(topicArn: topicArn) } }
+    public func failed(topicArn: String) { for o in all { o.failed(topicArn: topicArn) } }
+    public func filteredOut(topicArn: String, reason: FilterOutcome) { for o in all { o.filteredOut(topicArn: topicArn, reason: reason) } }
+    public func redrivenToDeadLetter(topicArn: String, succeeded: Bool) { for o in all { o.redrivenToDeadLetter(topicArn: topicArn, succeeded: succeeded) } }
+    public func removed(topicArn: String) { for o in all { o.removed(topicArn: topicArn) } }
+}
+
 /// An observer that ignores everything.
 public struct NoTopicObserver: TopicObserver {
     public init() {}
@@ -47,4 +59,14 @@ public struct NoTopicObserver: TopicObserver {
     public func filteredOut(topicArn: String, reason: FilterOutcome) {}
     public func redrivenToDeadLetter(topicArn: String, succeeded: Bool) {}
     public func removed(topicArn: String) {}
+}
+
+/// How the topic layer hands notifications to functions (`lambda` subscriptions) without
+/// importing the functions layer: an asynchronous invocation, retried by the functions
+/// layer, whose payload ends in `deadLetterArn` when every attempt failed.
+public protocol FunctionGateway: Sendable {
+    /// Whether a function with this ARN exists.
+    func functionExists(arn: String) -> Bool
+    /// Queues an asynchronous invocation durably; throws when the function does not exist.
+    func enqueueEvent(functionArn: String, payload: String, deadLetterArn: String?, deadLetterBody: String) async throws
 }

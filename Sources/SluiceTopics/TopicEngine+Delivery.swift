@@ -73,11 +73,26 @@ extension TopicEngine {
         }
         var status: Int?
         var failure = ""
-        do {
-            status = try await client.post(url: delivery.endpoint, body: delivery.body, headers: delivery.headers,
-                                           timeoutSeconds: Self.deliveryTimeoutSeconds)
-        } catch {
-            failure = "\(error)"
+        // A function takes the notification as an asynchronous invocation (Lambda retries
+        // it); only a missing function fails here, and that is not worth retrying.
+        var retryable = true
+        if subscription?.record.protocol == "lambda" {
+            retryable = false
+            do {
+                guard let functions else { throw TopicError.invalid("functions are not available") }
+                try await functions.enqueueEvent(functionArn: delivery.endpoint, payload: Self.lambdaEvent(subscriptionArn: delivery.subscriptionArn, sns: delivery.body),
+                                                 deadLetterArn: subscription?.deadLetterArn, deadLetterBody: delivery.body)
+                status = 202
+            } catch {
+                failure = "\(error)"
+            }
+        } else {
+            do {
+                status = try await client.post(url: delivery.endpoint, body: delivery.body, headers: delivery.headers,
+                                               timeoutSeconds: Self.deliveryTimeoutSeconds)
+            } catch {
+                failure = "\(error)"
+            }
         }
         do {
             if let status, (200..<300).contains(status) {
@@ -89,7 +104,7 @@ extension TopicEngine {
             let reason = status.map { "HTTP \($0)" } ?? failure
             // For HTTP(S), CloudWatch counts every failed attempt, retries included.
             if delivery.kind == "Notification", let topicArn { observer.failed(topicArn: topicArn) }
-            if let delay = policy.delay(beforeRetry: attempts) {
+            if retryable, let delay = policy.delay(beforeRetry: attempts) {
                 logger.debug("delivery \(delivery.messageId) to \(delivery.endpoint) failed (\(reason)); retry \(attempts) in \(delay) s")
                 try await store.rescheduleDelivery(id: delivery.id, attempts: attempts, dueAt: clock.now() + Millis(delay * 1000))
                 return
@@ -107,6 +122,11 @@ extension TopicEngine {
         } catch {
             logger.error("cannot record delivery outcome for \(delivery.messageId): \(error)")
         }
+    }
+
+    /// The event a function receives for one notification.
+    static func lambdaEvent(subscriptionArn: String, sns: String) -> String {
+        "{\"Records\":[{\"EventSource\":\"aws:sns\",\"EventVersion\":\"1.0\",\"EventSubscriptionArn\":\(JSONText.quoted(subscriptionArn)),\"Sns\":\(sns)}]}"
     }
 
     /// Deliveries waiting (including retries), for the metrics exporter.

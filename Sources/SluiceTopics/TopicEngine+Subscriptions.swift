@@ -12,8 +12,8 @@ extension TopicEngine {
         let (topicArn, topic) = try topic(arn: topicArn)
         guard let proto, !proto.isEmpty else { throw TopicError.invalid("Protocol") }
         guard Self.knownProtocols.contains(proto) else { throw TopicError.invalid("Amazon SNS does not support this protocol string: \(proto)") }
-        guard Self.deliverableProtocols.contains(proto) else {
-            throw TopicError.invalid("Protocol Reason: sluice does not deliver to protocol \(proto) yet; supported protocols are sqs, http and https")
+        guard Self.deliverableProtocols.contains(proto) || (proto == "lambda" && functions != nil) else {
+            throw TopicError.invalid("Protocol Reason: sluice does not deliver to protocol \(proto) yet; supported protocols are sqs, http, https and lambda")
         }
         guard let endpoint, !endpoint.isEmpty else { throw TopicError.invalid("Endpoint") }
         switch proto {
@@ -21,6 +21,11 @@ extension TopicEngine {
             guard let queueArn = ResourceName.parse(arn: endpoint, service: "sqs") else { throw TopicError.invalid("SQS endpoint ARN") }
             if queueArn.name.hasSuffix(".fifo") && !topic.isFIFO {
                 throw TopicError.invalid("Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics")
+            }
+        case "lambda":
+            let parts = endpoint.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count >= 7, parts.count <= 8, parts[0] == "arn", parts[2] == "lambda", parts[5] == "function", !parts[6].isEmpty else {
+                throw TopicError.invalid("Invalid parameter: Lambda endpoint ARN")
             }
         default:
             guard let url = URL(string: endpoint), url.scheme?.lowercased() == proto, url.host != nil else {

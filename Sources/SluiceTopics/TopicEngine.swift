@@ -14,6 +14,8 @@ public final class TopicEngine: Sendable {
     let client: any EndpointClient
     let signer: any MessageSigner
     let observer: any TopicObserver
+    /// Where `lambda` subscriptions deliver; nil when functions are not available.
+    let functions: (any FunctionGateway)?
     let clock: any SluiceClock
     let logger: Logger
     let catalog = TopicCatalog()
@@ -21,8 +23,9 @@ public final class TopicEngine: Sendable {
     let throttle = ThrottleBook()
 
     public init(store: any TopicStore, sink: any QueueSink, client: any EndpointClient, signer: any MessageSigner,
-                observer: any TopicObserver = NoTopicObserver(), clock: any SluiceClock = SystemClock(),
-                region: String, account: String, logger: Logger) {
+                observer: any TopicObserver = NoTopicObserver(), functions: (any FunctionGateway)? = nil,
+                clock: any SluiceClock = SystemClock(), region: String, account: String, logger: Logger) {
+        self.functions = functions
         self.store = store
         self.sink = sink
         self.client = client

@@ -30,8 +30,8 @@ finished.wait()
 struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
-        abstract: "A self-hosted, AWS-compatible messaging broker (SQS today) on one port.",
-        subcommands: [Serve.self],
+        abstract: "A self-hosted, AWS-compatible messaging broker (SQS, SNS and Lambda-like functions) on one port.",
+        subcommands: [Serve.self, Tail.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -1,0 +1,85 @@
+import Foundation
+import SluiceCore
+
+/// Runs a local command per invocation: the event JSON on stdin, the response on stdout,
+/// stderr to the log. A non-zero exit, a signal or the timeout is a function error.
+final class CommandExecutor: FunctionExecutor {
+    let argv: [String]
+    let directory: String?
+    let environment: [String: String]
+
+    init(argv: [String], directory: String?, environment: [String: String]) {
+        self.argv = argv
+        self.directory = directory
+        self.environment = environment
+    }
+
+    private final class Collected: @unchecked Sendable {
+        let lock = NSLock()
+        var stdout: [UInt8] = []
+        var timedOut = false
+        var timer: Task<Void, Never>?
+    }
+
+    func invoke(_ invocation: Invocation, log: InvocationLog) async -> InvocationResult {
+        let collected = Collected()
+        var env = environment
+        env["AWS_LAMBDA_REQUEST_ID"] = invocation.requestId
+        env["AWS_LAMBDA_DEADLINE_MS"] = String(invocation.deadline)
+        env["AWS_LAMBDA_INVOKED_FUNCTION_ARN"] = invocation.functionArn
+        let payload = invocation.payload
+        let status: Int32? = await withCheckedContinuation { (continuation: CheckedContinuation<Int32?, Never>) in
+            let process: Subprocess
+            do {
+                process = try Subprocess(
+                    argv: argv, environment: env, directory: directory, mergeOutput: false,
+                    onStdout: { bytes in collected.lock.withLock { collected.stdout += bytes } },
+                    onStderr: { bytes in log.output(bytes) },
+                    onExit: { raw in continuation.resume(returning: raw) })
+            } catch {
+                log.line("sluice: \(error)")
+                continuation.resume(returning: nil)
+                return
+            }
+            Thread.detachNewThread { process.writeInputAndClose(payload) }
+            let timeout = max(1, invocation.deadline - SystemClock().now())
+            let timer = Task.detached {
+                guard (try? await Task.sleep(nanoseconds: UInt64(timeout) * 1_000_000)) != nil else { return }
+                collected.lock.withLock { collected.timedOut = true }
+                process.kill()
+            }
+            collected.lock.withLock { collected.timer = timer }
+        }
+        collected.lock.withLock { collected.timer }?.cancel()
+        log.flush()
+        let (stdout, timedOut) = collected.lock.withLock { (collected.stdout, collected.timedOut) }
+        guard let status else { return .error(type: "Runtime.InvalidEntrypoint", message: "The command \(argv.first ?? "") could not be started") }
+        if let signal = Subprocess.signalled(status) {
+            if timedOut { return .timedOut(invocation) }
+            return .error(type: "Runtime.ExitError", message: "RequestId: \(invocation.requestId) Error: Runtime exited with signal \(signal)")
+        }
+        let code = Subprocess.exitCode(status)
+        guard code == 0 else {
+            // A command may print its own error document; otherwise describe the exit.
+            if let document = Self.errorDocument(stdout) { return .functionError(type: document.type, body: stdout) }
+            return .error(type: "Runtime.ExitError", message: "RequestId: \(invocation.requestId) Error: Runtime exited with error: exit status \(code)")
+        }
+        let trimmed = Self.trimmed(stdout)
+        return .success(trimmed.isEmpty ? Array("null".utf8) : trimmed)
+    }
+
+    func shutdown() async {}
+
+    static func trimmed(_ bytes: [UInt8]) -> [UInt8] {
+        var slice = bytes[...]
+        while let last = slice.last, last == 0x0a || last == 0x0d || last == 0x20 { slice = slice.dropLast() }
+        return Array(slice)
+    }
+
+    /// stdout as `{"errorType": …, "errorMessage": …}`, if it is one.
+    static func errorDocument(_ bytes: [UInt8]) -> (type: String, message: String)? {
+        guard let value = try? JSONReader.parse(bytes: trimmed(bytes)), case .string(let message)? = value["errorMessage"] else { return nil }
+        if case .string(let type)? = value["errorType"] { return (type, message) }
+        return ("Unhandled", message)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// At most `limit` holders at once; the rest wait in arrival order. A wait is reported so
+/// the host can count it as a throttle.
+final class ConcurrencyGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var limit: Int
+    private var held = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// Takes a slot; returns whether it had to wait for one.
+    func acquire() async -> Bool {
+        let immediate: Bool = lock.withLock {
+            if held < limit {
+                held += 1
+                return true
+            }
+            return false
+        }
+        if immediate { return false }
+        await withCheckedContinuation { continuation in
+            let now: Bool = lock.withLock {
+                if held < limit {
+                    held += 1
+                    return true
+                }
+                waiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+        return true
+    }
+
+    func release() {
+        let next: CheckedContinuation<Void, Never>? = lock.withLock {
+            if !waiters.isEmpty && held <= limit { return waiters.removeFirst() }  // the slot passes on
+            held -= 1
+            return nil
+        }
+        next?.resume()
+    }
+
+    /// Changes the limit (PutFunctionConcurrency); waiters proceed if it grew.
+    func setLimit(_ newLimit: Int) {
+        let released: [CheckedContinuation<Void, Never>] = lock.withLock {
+            limit = newLimit
+            var out = [CheckedContinuation<Void, Never>]()
+            while held < limit && !waiters.isEmpty {
+                held += 1
+                out.append(waiters.removeFirst())
+            }
+            return out
+        }
+        released.forEach { $0.resume() }
+    }
+
+    var inUse: Int { lock.withLock { held } }
+    var waiting: Int { lock.withLock { waiters.count } }
+}
