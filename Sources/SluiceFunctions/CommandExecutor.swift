@@ -56,10 +56,12 @@ final class CommandExecutor: FunctionExecutor {
         guard let status else { return .error(type: "Runtime.InvalidEntrypoint", message: "The command \(argv.first ?? "") could not be started") }
         if let signal = Subprocess.signalled(status) {
             if timedOut { return .timedOut(invocation) }
+            log.line("sluice: the command was killed by signal \(signal)")
             return .error(type: "Runtime.ExitError", message: "RequestId: \(invocation.requestId) Error: Runtime exited with signal \(signal)")
         }
         let code = Subprocess.exitCode(status)
         guard code == 0 else {
+            log.line("sluice: the command exited with status \(code)")
             // A command may print its own error document; otherwise describe the exit.
             if let document = Self.errorDocument(stdout) { return .functionError(type: document.type, body: stdout) }
             return .error(type: "Runtime.ExitError", message: "RequestId: \(invocation.requestId) Error: Runtime exited with error: exit status \(code)")

@@ -13,6 +13,18 @@ final class FunctionLogBook: @unchecked Sendable {
         if let path {
             if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
             file = FileHandle(forWritingAtPath: path)
+            // What earlier runs wrote stays readable after a restart.
+            if let reader = FileHandle(forReadingAtPath: path) {
+                let size = (try? reader.seekToEnd()) ?? 0
+                try? reader.seek(toOffset: size > 262_144 ? size - 262_144 : 0)
+                if let data = try? reader.readToEnd() {
+                    var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                    if size > 262_144, !lines.isEmpty { lines.removeFirst() }  // a partial first line
+                    if lines.last == "" { lines.removeLast() }
+                    recent = Array(lines.suffix(Self.keptLines))
+                }
+                try? reader.close()
+            }
             _ = try? file?.seekToEnd()
         } else {
             file = nil

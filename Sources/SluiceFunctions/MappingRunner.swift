@@ -122,7 +122,7 @@ final class MappingRunner: @unchecked Sendable {
             _ = await gate.acquire()
             let outcome = await host.run(hosted, payload: Array(SQSEvent.event(chunk.records).utf8), clientContext: nil, source: "SQS")
             gate.release()
-            let done = succeeded(chunk.messages, outcome.result, fifo: key.isFIFO)
+            let done = Self.succeeded(chunk.messages, outcome.result, fifo: key.isFIFO, reportsFailures: mapping.reportBatchItemFailures)
             if done.count < chunk.messages.count { ok = false }
             if !done.isEmpty {
                 do {
@@ -136,9 +136,9 @@ final class MappingRunner: @unchecked Sendable {
     }
 
     /// The messages of a batch that are done, by the function's result.
-    func succeeded(_ messages: [DeliveredMessage], _ result: InvocationResult, fifo: Bool) -> [DeliveredMessage] {
+    static func succeeded(_ messages: [DeliveredMessage], _ result: InvocationResult, fifo: Bool, reportsFailures: Bool) -> [DeliveredMessage] {
         guard case .success(let response) = result else { return [] }
-        guard mapping.reportBatchItemFailures else { return messages }
+        guard reportsFailures else { return messages }
         guard let failed = SQSEvent.failedItems(response, batchIds: Set(messages.map(\.messageId))) else { return [] }
         if failed.isEmpty { return messages }
         guard fifo else { return messages.filter { !failed.contains($0.messageId) } }

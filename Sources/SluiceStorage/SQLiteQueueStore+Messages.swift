@@ -126,11 +126,17 @@ extension SQLiteQueueStore {
         var deadLettered = 0
 
         mutating func receiveStandard() throws {
+            // With a visibility timeout of 0 a taken message stays visible: never take it twice.
+            var taken = [Int64]()
             while delivered.count < max {
-                let rows = try db.rows("SELECT \(messageColumns) FROM messages WHERE queue_id = ? AND visible_at <= ? ORDER BY visible_at LIMIT ?",
+                let exclude = taken.isEmpty ? "" : " AND seq NOT IN (\(taken.map(String.init).joined(separator: ",")))"
+                let rows = try db.rows("SELECT \(messageColumns) FROM messages WHERE queue_id = ? AND visible_at <= ?\(exclude) ORDER BY visible_at LIMIT ?",
                                        [.int(queue.id), .int(now), .int(Int64(max - delivered.count))], Row.init)
                 if rows.isEmpty { return }
-                for row in rows { try take(row) }
+                for row in rows {
+                    taken.append(row.seq)
+                    try take(row)
+                }
             }
         }
 

@@ -37,6 +37,19 @@ import Testing
         #expect(try await h.bodies(q) == ["a"])
     }
 
+    @Test func zeroVisibilityReceivesEachMessageOncePerCall() async throws {
+        let h = try await EngineHarness()
+        let q = try await h.queue("q")
+        try await h.send(q, "a")
+        try await h.send(q, "b")
+        let first = try await h.receive(q, max: 10, visibility: 0)
+        #expect(first.map(\.body).sorted() == ["a", "b"])
+        // Still visible: the next call gets them again, once each.
+        let second = try await h.receive(q, max: 10, visibility: 0)
+        #expect(second.map(\.body).sorted() == ["a", "b"])
+        #expect(second.allSatisfy { $0.attributes["ApproximateReceiveCount"] == "2" })
+    }
+
     @Test func changeVisibility() async throws {
         let h = try await EngineHarness()
         let q = try await h.queue("q")

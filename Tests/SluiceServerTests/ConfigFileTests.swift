@@ -71,6 +71,15 @@ import Testing
         ("queues:\n  - name: a\n  - name: a\n", 3, "declared twice"),
         ("server:\n  durability: sometimes\n", 2, "'durability' must be"),
         ("other: 1\n", 1, "unknown key 'other'"),
+        ("functions:\n  - name: f\n    command: [x]\n", 2, "needs 'executor'"),
+        ("functions:\n  - name: f\n    executor: command\n", 2, "needs 'command'"),
+        ("functions:\n  - name: f\n    executor: http\n    url: ftp://x\n", 2, "needs 'url'"),
+        ("functions:\n  - name: f\n    executor: command\n    command: [x]\n    timeout: 901\n", 2, "timeout must be"),
+        ("functions:\n  - name: f\n    executor: command\n    command: [x]\n    colour: red\n", 5, "unknown function key 'colour'"),
+        ("functions:\n  - name: f\n    executor: command\n    command: [x]\n    events:\n      - queue: nope\n", 6, "names queue 'nope'"),
+        ("functions:\n  - name: f\n    executor: command\n    command: [x]\n    events:\n      - batch-size: 5\n", 6, "exactly one of 'queue'"),
+        ("topics:\n  - name: t\n    subscriptions:\n      - function: g\n", 4, "names function 'g'"),
+        ("server:\n  async-retry-delay: -1\n", 2, "'async-retry-delay' must be"),
     ])
     func badFilesNameLineAndProblem(yaml: String, line: Int, problem: String) {
         do {
@@ -83,6 +92,59 @@ import Testing
         } catch {
             Issue.record("unexpected \(error)")
         }
+    }
+
+    @Test func functionsAndMappings() throws {
+        let yaml = """
+        server:
+          async-retry-delay: 1.5
+        queues:
+          - name: orders
+        topics:
+          - name: t
+            subscriptions:
+              - function: worker
+        functions:
+          - name: worker
+            executor: runtime
+            handler: app.handler
+            code: /tmp
+            timeout: 10
+            concurrency: 3
+            retries: 1
+            environment: {A: b}
+            events:
+              - queue: orders
+                batch-size: 50
+                batching-window: 2
+                maximum-concurrency: 2
+                report-batch-item-failures: true
+                filters:
+                  - {body: {kind: [a]}}
+                  - '{"attributes": {"SenderId": ["x"]}}'
+          - name: hook
+            executor: http
+            url: http://127.0.0.1:9/invoke
+        """
+        let config = try ConfigFile.parse(yaml, file: "/etc/sluice/f.yaml")
+        #expect(config.asyncRetryDelay == 1.5)
+        #expect(config.topics[0].subscriptions[0].function == "worker")
+        let worker = config.functions[0]
+        #expect(worker.definition.executor == .runtime)
+        #expect(worker.definition.runtime == "python3.12")
+        #expect(worker.definition.codeDirectory == "/tmp")
+        #expect(worker.definition.timeoutSeconds == 10)
+        #expect(worker.definition.concurrency == 3)
+        #expect(worker.definition.retries == 1)
+        #expect(worker.definition.environment == ["A": "b"])
+        let event = worker.events[0]
+        #expect(event.queue == "orders")
+        #expect(event.batchSize == 50)
+        #expect(event.batchingWindow == 2)
+        #expect(event.maximumConcurrency == 2)
+        #expect(event.reportBatchItemFailures)
+        #expect(event.filters == ["{\"body\":{\"kind\":[\"a\"]}}", "{\"attributes\": {\"SenderId\": [\"x\"]}}"])
+        #expect(config.functions[1].definition.url == "http://127.0.0.1:9/invoke")
     }
 
     @Test func precedenceFlagsOverEnvironmentOverFile() throws {
