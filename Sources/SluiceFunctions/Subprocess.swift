@@ -60,14 +60,17 @@ final class Subprocess: @unchecked Sendable {
         sigemptyset(&unblocked)
         posix_spawnattr_setsigmask(&attributes, &unblocked)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        let args: [UnsafeMutablePointer<CChar>?] = argv.map { (arg: String) in strdup(arg) } + [nil]
+        // Through setpriv, the child is killed when sluice dies (even by kill -9) instead of
+        // living on as an orphan.
+        let launched = Self.launcher.map { [$0, "--pdeathsig", "KILL", "--"] + argv } ?? argv
+        let args: [UnsafeMutablePointer<CChar>?] = launched.map { (arg: String) in strdup(arg) } + [nil]
         let env: [UnsafeMutablePointer<CChar>?] = environment.map { (key: String, value: String) in strdup("\(key)=\(value)") } + [nil]
         defer {
             args.forEach { free($0) }
             env.forEach { free($0) }
         }
         var child: pid_t = 0
-        let status = posix_spawnp(&child, program, &actions, &attributes, args, env)
+        let status = Spawner.shared.run { posix_spawnp(&child, Self.launcher ?? program, &actions, &attributes, args, env) }
         close(stdinPipe[0])
         close(stdoutPipe[1])
         if !mergeOutput { close(stderrPipe[1]) }
@@ -120,6 +123,15 @@ final class Subprocess: @unchecked Sendable {
         thread.start()
     }
 
+    /// util-linux's setpriv, when installed (Linux).
+    static let launcher: String? = {
+        #if os(Linux)
+        return FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") ? "/usr/bin/setpriv" : nil
+        #else
+        return nil
+        #endif
+    }()
+
     /// Writes `bytes` to the child's stdin and closes it. Blocks: call off the event loops.
     func writeInputAndClose(_ bytes: [UInt8]) {
         let fd: Int32 = lock.withLock {
@@ -163,4 +175,46 @@ final class Subprocess: @unchecked Sendable {
         let signal = raw & 0x7f
         return signal == 0 ? nil : signal
     }
+}
+
+/// Starts processes from one long-lived thread: a parent-death signal fires when the
+/// thread that started the child ends, and pool threads come and go.
+final class Spawner: @unchecked Sendable {
+    static let shared = Spawner()
+    private let condition = NSCondition()
+    private var jobs: [() -> Void] = []
+
+    private init() {
+        let thread = Thread { [unowned self] in
+            while true {
+                condition.lock()
+                while jobs.isEmpty { condition.wait() }
+                let job = jobs.removeFirst()
+                condition.unlock()
+                job()
+            }
+        }
+        thread.name = "sluice-spawner"
+        thread.start()
+    }
+
+    /// Runs `work` on the spawner thread and returns its result.
+    func run<T>(_ work: () -> T) -> T {
+        withoutActuallyEscaping(work) { work in
+            var result: T?
+            let done = DispatchSemaphore(value: 0)
+            let box = UnsafeTransfer { result = work(); done.signal() }
+            condition.lock()
+            jobs.append(box.value)
+            condition.signal()
+            condition.unlock()
+            done.wait()
+            return result!
+        }
+    }
+}
+
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
