@@ -64,6 +64,7 @@ let package = Package(
                 "SluiceCore", "SluiceWire", "SluiceQueues", "SluiceTopics", "SluiceFunctions",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(

@@ -95,6 +95,17 @@ public final class EventBus: @unchecked Sendable {
         }
     }
 
+    /// Ends every listener's stream (at shutdown, so event-stream requests finish).
+    public func close() {
+        let all: [Listener] = lock.withLock {
+            let all = Array(listeners.values)
+            listeners.removeAll()
+            count = 0
+            return all
+        }
+        for listener in all { listener.continuation.finish() }
+    }
+
     /// A stream of the events `filter` admits, from now until the stream's consumer stops.
     public func listen(_ filter: EventFilter) -> AsyncStream<BrokerEvent> {
         let (stream, continuation) = AsyncStream<BrokerEvent>.makeStream(bufferingPolicy: .bufferingNewest(bufferSize))

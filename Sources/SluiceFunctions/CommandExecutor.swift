@@ -66,8 +66,59 @@ final class CommandExecutor: FunctionExecutor {
             if let document = Self.errorDocument(stdout) { return .functionError(type: document.type, body: stdout) }
             return .error(type: "Runtime.ExitError", message: "RequestId: \(invocation.requestId) Error: Runtime exited with error: exit status \(code)")
         }
-        let trimmed = Self.trimmed(stdout)
-        return .success(trimmed.isEmpty ? Array("null".utf8) : trimmed)
+        // The first JSON value on stdout is the response; what follows is log output.
+        let (response, rest) = Self.splitResponse(stdout)
+        if !rest.isEmpty {
+            log.output(rest)
+            log.flush()
+        }
+        return .success(response.isEmpty ? Array("null".utf8) : response)
+    }
+
+    /// stdout split after its first JSON value (all of it when it does not start with one).
+    static func splitResponse(_ bytes: [UInt8]) -> (response: [UInt8], rest: [UInt8]) {
+        var index = 0
+        while index < bytes.count, [0x20, 0x0a, 0x0d, 0x09].contains(bytes[index]) { index += 1 }
+        guard index < bytes.count, let end = jsonValueEnd(bytes, from: index) else { return (trimmed(bytes), []) }
+        let response = Array(bytes[index..<end])
+        guard (try? JSONReader.parse(bytes: response)) != nil else { return (trimmed(bytes), []) }
+        var rest = Array(bytes[end...])
+        while let first = rest.first, first == 0x0a || first == 0x0d || first == 0x20 { rest.removeFirst() }
+        return (response, rest)
+    }
+
+    /// Where the JSON value starting at `start` ends (exclusive), by brackets and strings.
+    static func jsonValueEnd(_ bytes: [UInt8], from start: Int) -> Int? {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var index = start
+        let first = bytes[start]
+        if first != 0x7b && first != 0x5b && first != 0x22 {
+            // A scalar: up to the first whitespace.
+            while index < bytes.count, ![0x20, 0x0a, 0x0d, 0x09].contains(bytes[index]) { index += 1 }
+            return index
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            if inString {
+                if escaped { escaped = false } else if byte == 0x5c { escaped = true } else if byte == 0x22 {
+                    inString = false
+                    if depth == 0 { return index }
+                }
+                continue
+            }
+            switch byte {
+            case 0x22: inString = true
+            case 0x7b, 0x5b: depth += 1
+            case 0x7d, 0x5d:
+                depth -= 1
+                if depth == 0 { return index }
+            default: break
+            }
+        }
+        return nil
     }
 
     func shutdown() async {}

@@ -21,6 +21,9 @@ final class MappingRunner: @unchecked Sendable {
     let filters: [FilterPolicy]
     /// At most MaximumConcurrency (or the function's concurrency) invocations at once.
     let gate: ConcurrencyGate
+    /// One poller gathers at a time, so a batching window fills one batch instead of
+    /// spreading the messages over every poller.
+    let gathering = ConcurrencyGate(limit: 1)
     let pollers: Int
     private var task: Task<Void, Never>?
     private let lock = NSLock()
@@ -64,7 +67,15 @@ final class MappingRunner: @unchecked Sendable {
         var failures = 0
         while !Task.isCancelled {
             do {
-                let batch = try await gather(key)
+                _ = await gathering.acquire()
+                let gathered: Result<[DeliveredMessage], QueueError>
+                do {
+                    gathered = .success(try await gather(key))
+                } catch {
+                    gathered = .failure(error)
+                }
+                gathering.release()
+                let batch = try gathered.get()
                 if batch.isEmpty {
                     // Only after a shutdown or cancellation; don't spin.
                     try? await Task.sleep(nanoseconds: 50_000_000)

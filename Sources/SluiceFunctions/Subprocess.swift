@@ -3,6 +3,9 @@ import Foundation
 import Glibc
 #endif
 
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+private func spawnAddCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
+
 @_silgen_name("posix_spawn_file_actions_addchdir_np")
 private func spawnAddChdir(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: UnsafePointer<CChar>) -> Int32
 
@@ -33,6 +36,7 @@ final class Subprocess: @unchecked Sendable {
          onStdout: @escaping @Sendable ([UInt8]) -> Void, onStderr: @escaping @Sendable ([UInt8]) -> Void,
          onExit: @escaping @Sendable (_ status: Int32) -> Void) throws {
         guard let program = argv.first else { throw SpawnError(description: "empty command") }
+        _ = Self.ignoreBrokenPipes
         var stdinPipe: [Int32] = [0, 0], stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
         guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, mergeOutput || pipe(&stderrPipe) == 0 else {
             throw SpawnError(description: "cannot create pipes: \(String(cString: strerror(errno)))")
@@ -46,6 +50,8 @@ final class Subprocess: @unchecked Sendable {
         for fd in [stdinPipe[0], stdinPipe[1], stdoutPipe[0], stdoutPipe[1]] + (mergeOutput ? [] : [stderrPipe[0], stderrPipe[1]]) {
             posix_spawn_file_actions_addclose(&actions, fd)
         }
+        // Nothing of sluice's (sockets, the database, logs) leaks into the child.
+        _ = spawnAddCloseFrom(&actions, 3)
         if let directory { _ = spawnAddChdir(&actions, directory) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -123,6 +129,12 @@ final class Subprocess: @unchecked Sendable {
         thread.start()
     }
 
+    /// A child that exits without reading its stdin must give our write EPIPE, not kill
+    /// sluice with SIGPIPE (children get the default action back at spawn).
+    static let ignoreBrokenPipes: Void = {
+        signal(SIGPIPE, SIG_IGN)
+    }()
+
     /// util-linux's setpriv, when installed (Linux).
     static let launcher: String? = {
         #if os(Linux)
@@ -181,17 +193,24 @@ final class Subprocess: @unchecked Sendable {
 /// thread that started the child ends, and pool threads come and go.
 final class Spawner: @unchecked Sendable {
     static let shared = Spawner()
+    private struct Job {
+        let work: () -> Void
+        let done: DispatchSemaphore
+    }
     private let condition = NSCondition()
-    private var jobs: [() -> Void] = []
+    private var jobs: [Job] = []
 
     private init() {
         let thread = Thread { [unowned self] in
             while true {
                 condition.lock()
                 while jobs.isEmpty { condition.wait() }
-                let job = jobs.removeFirst()
+                var job: Job? = jobs.removeFirst()
                 condition.unlock()
-                job()
+                job!.work()
+                let done = job!.done
+                job = nil  // the caller's closure is released before the caller resumes
+                done.signal()
             }
         }
         thread.name = "sluice-spawner"
@@ -203,9 +222,9 @@ final class Spawner: @unchecked Sendable {
         withoutActuallyEscaping(work) { work in
             var result: T?
             let done = DispatchSemaphore(value: 0)
-            let box = UnsafeTransfer { result = work(); done.signal() }
+            let box = UnsafeTransfer { result = work() }
             condition.lock()
-            jobs.append(box.value)
+            jobs.append(Job(work: box.value, done: done))
             condition.signal()
             condition.unlock()
             done.wait()

@@ -166,6 +166,8 @@ extension QueueEngine {
         let results = try await storing("DeleteMessage") { [handles] in try await store.delete(record, handles, now: clock.now()) }
         let deleted = results.filter { if case .success = $0 { return true } else { return false } }.count
         observer.deleted(record, count: deleted)
+        // A FIFO group whose in-flight messages are gone can be received again.
+        if record.settings.fifoQueue { waiters.notify(record.id) }
         return deleted
     }
 

@@ -103,7 +103,7 @@ public enum SluiceServer {
                 onListening(port)
             },
             logger: logger)
-        app.addServices(EngineService(engine: engine, topics: topics, functions: host, mappings: mappings))
+        app.addServices(EngineService(engine: engine, topics: topics, functions: host, mappings: mappings, bus: bus))
         if config.enableReset { logger.warning("development reset is enabled: POST /_sluice/reset empties all state") }
         do {
             try await app.runService()
@@ -140,6 +140,7 @@ struct EngineService: Service {
     let topics: TopicEngine
     let functions: FunctionHost
     let mappings: EventSourceMappings
+    let bus: EventBus
 
     func run() async throws {
         await withGracefulShutdownHandler {
@@ -151,6 +152,7 @@ struct EngineService: Service {
                 }
             }
         } onGracefulShutdown: {
+            bus.close()
             mappings.shutdown()
             engine.shutdown()
             topics.shutdown()

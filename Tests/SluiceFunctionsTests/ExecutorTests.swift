@@ -46,6 +46,20 @@ import Testing
         #expect(String(decoding: body, as: UTF8.self).contains("Task timed out after 1.00 seconds"))
     }
 
+    @Test func commandThatIgnoresItsInputDoesNotBreakTheHost() async {
+        let executor = CommandExecutor(argv: ["/bin/sh", "-c", "echo 1"], directory: nil, environment: ["PATH": "/usr/bin:/bin"])
+        var big = invocation()
+        big.payload = Array(repeating: 0x20, count: 4 * 1024 * 1024)
+        let result = await executor.invoke(big, log: InvocationLog())
+        #expect(result == .success(Array("1".utf8)))
+    }
+
+    @Test func textAfterTheResponseGoesToTheLog() async {
+        let (result, log) = await run("cat >/dev/null; echo '{\"a\": [1, \"}\"]}'; echo trailing words")
+        #expect(result == .success(Array("{\"a\": [1, \"}\"]}".utf8)))
+        #expect(log == "trailing words\n")
+    }
+
     @Test func missingProgramIsAnError() async {
         let executor = CommandExecutor(argv: ["/nonexistent/program"], directory: nil, environment: [:])
         let result = await executor.invoke(invocation(), log: InvocationLog())

@@ -751,7 +751,7 @@ def test_cloudwatch_names_labels_and_gauges(endpoint, traffic):
         [s] = yace.samples(f"aws_sns_publish_size_{stat}", dimension_TopicName=traffic.topic)
         assert s.labels == labels
     for fam in yace.families.values():
-        assert fam.name.startswith(("aws_sqs_", "aws_sns_")), fam.name
+        assert fam.name.startswith(("aws_sqs_", "aws_sns_", "aws_lambda_")), fam.name
         assert "CloudWatch metric AWS/" in fam.help, f"{fam.name}: HELP {fam.help!r}"
 
 

@@ -160,12 +160,12 @@ def test_subscribe_endpoint_and_protocol_errors(sns, sqs, topic):
 
 
 @pytest.mark.parametrize("protocol,ep", [
-    ("lambda", "arn:aws:lambda:us-east-1:000000000000:function:fn"),
     ("email", "someone@example.com"),
     ("email-json", "someone@example.com"),
     ("sms", "+15555550100"),
 ])
 def test_unsupported_protocols(sns, topic, protocol, ep):
+    # lambda is supported: see test_lambda_sns.py.
     expect_sns_error(lambda: sns.subscribe(TopicArn=topic, Protocol=protocol, Endpoint=ep),
                      "InvalidParameter", 400)
 

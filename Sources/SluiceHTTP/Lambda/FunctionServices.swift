@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ServiceLifecycle
 import SluiceCore
 import SluiceFunctions
 
@@ -31,24 +32,29 @@ enum EventStream {
         headers[HTTPField.Name("x-amzn-RequestId")!] = requestId
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(string: ": sluice event stream\n\n"))
-            await withTaskGroup(of: Void.self) { group in
-                let (merged, input) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(4096))
-                group.addTask {
-                    for await event in events { input.yield("event: \(event.kind)\ndata: \(event.json)\n\n") }
-                    input.finish()
-                }
-                group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(nanoseconds: 15_000_000_000)
-                        input.yield(": keep-alive\n\n")
+            let (merged, input) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(4096))
+            // The stream ends when the server shuts down, so it never holds up a stop.
+            await withGracefulShutdownHandler {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await event in events { input.yield("event: \(event.kind)\ndata: \(event.json)\n\n") }
+                        input.finish()
                     }
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try? await Task.sleep(nanoseconds: 15_000_000_000)
+                            input.yield(": keep-alive\n\n")
+                        }
+                    }
+                    do {
+                        for await text in merged { try await writer.write(ByteBuffer(string: text)) }
+                    } catch {
+                        // The client went away.
+                    }
+                    group.cancelAll()
                 }
-                do {
-                    for await text in merged { try await writer.write(ByteBuffer(string: text)) }
-                } catch {
-                    // The client went away.
-                }
-                group.cancelAll()
+            } onGracefulShutdown: {
+                input.finish()
             }
             try? await writer.finish(nil)
         }
