@@ -29,8 +29,10 @@ public final class Signal: @unchecked Sendable {
                 group.addTask { try? await Task.sleep(nanoseconds: UInt64(max(0, timeoutMillis)) * 1_000_000) }
             }
             await group.next()
+            // Cancelling releases the fire-waiter if the timer won (its cancellation handler
+            // fires). No extra fire here: it would be remembered and wake the next wait at
+            // once, and a loop that reuses the signal would spin.
             group.cancelAll()
-            self.fire()  // release the fire-waiter if the timer won
         }
     }
 

@@ -49,7 +49,7 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
     let clock: any SluiceClock
     /// Where code of API-created functions and the logs live.
     let directory: String?
-    let asyncSignal = Signal()
+    let asyncAlarm = WakeAlarm()
 
     final class Hosted: @unchecked Sendable {
         let definition: FunctionDefinition
@@ -346,7 +346,7 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
         } catch {
             throw .service("cannot queue the invocation: \(error)")
         }
-        asyncSignal.fire()
+        asyncAlarm.poke()
         return requestId
     }
 
@@ -358,38 +358,14 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
 
     /// Runs due asynchronous invocations; sleeps until the next is due or one is queued.
     public func run() async {
-        let inFlight = Counter()
-        await withDiscardingTaskGroup { group in
-            while !Task.isCancelled {
-                let capacity = Self.maxConcurrentAsync - inFlight.value
-                if capacity <= 0 {
-                    await asyncSignal.wait(timeoutMillis: 1000)
-                    continue
-                }
-                let now = clock.now()
-                let due: [AsyncInvocationRecord]
-                let next: Millis?
-                do {
-                    due = try await store.dueAsync(now: now, limit: capacity, leaseUntil: now + 960_000)
-                    next = due.isEmpty ? try await store.nextAsyncDue() : now
-                } catch {
-                    logger.error("cannot read asynchronous invocations: \(error)")
-                    await asyncSignal.wait(timeoutMillis: 1000)
-                    continue
-                }
-                for invocation in due {
-                    inFlight.add(1)
-                    group.addTask {
-                        await self.attempt(invocation)
-                        inFlight.add(-1)
-                        self.asyncSignal.fire()
-                    }
-                }
-                if due.isEmpty {
-                    await asyncSignal.wait(timeoutMillis: next.map { max(1, $0 - clock.now()) })
-                }
-            }
-        }
+        let store = self.store
+        await DueWork.run(
+            capacity: Self.maxConcurrentAsync, alarm: asyncAlarm, clock: clock,
+            // Leased past the longest run, so a crash mid-attempt makes it again later.
+            fetch: { now, limit in try await store.dueAsync(now: now, limit: limit, leaseUntil: now + 960_000) },
+            nextDue: { try await store.nextAsyncDue() },
+            onError: { [logger] error in logger.error("cannot read asynchronous invocations: \(error)") },
+            attempt: { invocation in await self.attempt(invocation) })
     }
 
     func attempt(_ invocation: AsyncInvocationRecord) async {
@@ -446,11 +422,4 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
         }
         for hosted in removed { await hosted.shutdown() }
     }
-}
-
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    var value: Int { lock.withLock { count } }
-    func add(_ n: Int) { lock.withLock { count += n } }
 }

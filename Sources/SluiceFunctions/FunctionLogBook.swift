@@ -11,7 +11,7 @@ final class FunctionLogBook: @unchecked Sendable {
 
     init(path: String?) {
         if let path {
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             file = FileHandle(forWritingAtPath: path)
             // What earlier runs wrote stays readable after a restart.
             if let reader = FileHandle(forReadingAtPath: path) {

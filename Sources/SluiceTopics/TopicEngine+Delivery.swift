@@ -9,42 +9,20 @@ extension TopicEngine {
     /// Delivers due HTTP(S) messages, each in its own child task so a slow endpoint delays
     /// only its own deliveries. Sleeps until the next delivery is due or a new one arrives.
     func runDeliveries() async {
-        let inFlight = InFlightCounter()
-        await withDiscardingTaskGroup { group in
-            while !Task.isCancelled {
-                let now = clock.now()
-                let capacity = Self.maxConcurrentDeliveries - inFlight.value
-                if capacity <= 0 {
-                    await deliveryAlarm.sleep(millis: 1000)
-                    continue
+        let store = self.store
+        await DueWork.run(
+            capacity: Self.maxConcurrentDeliveries, alarm: deliveryAlarm, clock: clock,
+            fetch: { now, limit in
+                let due = try await store.dueDeliveries(now: now, limit: limit)
+                if !due.isEmpty {
+                    // A lease: after a crash the attempts in progress are made again when it runs out.
+                    try await store.lease(ids: due.map(\.id), until: now + Millis((Self.deliveryTimeoutSeconds + 15) * 1000))
                 }
-                let due: [DeliveryRecord]
-                let next: Millis?
-                do {
-                    due = try await store.dueDeliveries(now: now, limit: capacity)
-                    if !due.isEmpty {
-                        let lease = now + Millis((Self.deliveryTimeoutSeconds + 15) * 1000)
-                        try await store.lease(ids: due.map(\.id), until: lease)
-                    }
-                    next = due.isEmpty ? try await store.nextDeliveryDue() : now
-                } catch {
-                    logger.error("cannot read pending deliveries: \(error)")
-                    await deliveryAlarm.sleep(millis: 1000)
-                    continue
-                }
-                for delivery in due {
-                    inFlight.add(1)
-                    group.addTask {
-                        await self.attempt(delivery)
-                        inFlight.add(-1)
-                        self.deliveryAlarm.poke()
-                    }
-                }
-                if due.isEmpty {
-                    await deliveryAlarm.sleep(millis: next.map { max(1, $0 - clock.now()) })
-                }
-            }
-        }
+                return due
+            },
+            nextDue: { try await store.nextDeliveryDue() },
+            onError: { [logger] error in logger.error("cannot read pending deliveries: \(error)") },
+            attempt: { delivery in await self.attempt(delivery) })
     }
 
     /// The delivery policy in force for a subscription.
@@ -133,11 +111,4 @@ extension TopicEngine {
     public func pendingDeliveries() async -> Int {
         (try? await store.pendingDeliveryCount()) ?? 0
     }
-}
-
-final class InFlightCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    var value: Int { lock.withLock { count } }
-    func add(_ n: Int) { lock.withLock { count += n } }
 }

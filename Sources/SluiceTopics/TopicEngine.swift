@@ -19,7 +19,7 @@ public final class TopicEngine: Sendable {
     let clock: any SluiceClock
     let logger: Logger
     let catalog = TopicCatalog()
-    let deliveryAlarm = DeliveryAlarm()
+    let deliveryAlarm = WakeAlarm()
     let throttle = ThrottleBook()
 
     public init(store: any TopicStore, sink: any QueueSink, client: any EndpointClient, signer: any MessageSigner,
@@ -172,39 +172,6 @@ final class TopicCatalog: @unchecked Sendable {
     }
 
     func deletedCount(_ topicArn: String) -> Int { lock.withLock { deleted[topicArn] ?? 0 } }
-}
-
-/// Wakes the delivery loop when a delivery is due sooner than it planned. A poke while
-/// the loop is busy is remembered, so the next sleep returns at once.
-final class DeliveryAlarm: @unchecked Sendable {
-    private let lock = NSLock()
-    private var signal: Signal?
-    private var pending = false
-
-    func poke() {
-        let sleeping: Signal? = lock.withLock {
-            if let signal { return signal }
-            pending = true
-            return nil
-        }
-        sleeping?.fire()
-    }
-
-    /// Sleeps up to `millis` (nil: until poked).
-    func sleep(millis: Int64?) async {
-        let signal = Signal()
-        let poked: Bool = lock.withLock {
-            if pending {
-                pending = false
-                return true
-            }
-            self.signal = signal
-            return false
-        }
-        guard !poked else { return }
-        await signal.wait(timeoutMillis: millis.map { max(1, $0) })
-        lock.withLock { self.signal = nil }
-    }
 }
 
 /// Per-subscription throttles (DeliveryPolicy throttlePolicy.maxReceivesPerSecond).

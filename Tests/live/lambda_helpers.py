@@ -38,7 +38,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 import zipfile
 from pathlib import Path
 from typing import Any, Callable
@@ -51,6 +50,7 @@ from botocore.exceptions import ClientError
 
 from conftest import SLUICE_BIN, SluiceProcess
 from helpers import ACCOUNT, REGION, aws_cli_base
+from sns_helpers import queue_arn_for as queue_arn, topic_arn_for as topic_arn, uniq  # noqa: F401 (re-exported to the tests)
 
 FUNCS = Path(__file__).resolve().parent / "functions"
 PY = sys.executable
@@ -58,20 +58,9 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)$")
 
 
-def uniq(prefix: str = "l") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
 def function_arn(name: str, region: str = REGION, account: str = ACCOUNT) -> str:
     return f"arn:aws:lambda:{region}:{account}:function:{name}"
 
-
-def queue_arn(name: str, region: str = REGION, account: str = ACCOUNT) -> str:
-    return f"arn:aws:sqs:{region}:{account}:{name}"
-
-
-def topic_arn(name: str, region: str = REGION, account: str = ACCOUNT) -> str:
-    return f"arn:aws:sns:{region}:{account}:{name}"
 
 
 # --------------------------------------------------------------------------
@@ -193,17 +182,6 @@ def wait_queue_empty(sqs, url: str, timeout: float = 10.0):
             return
         time.sleep(0.2)
     raise AssertionError(f"queue {url} still holds {n} message(s) after {timeout}s")
-
-
-def wait_for(pred: Callable[[], Any], timeout: float, what: str, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        res = pred()
-        if res:
-            return res
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 def make_zip(files: dict[str, str]) -> bytes:

@@ -140,14 +140,7 @@ struct LambdaAPI: Sendable {
         definition.role = role
         try Self.applyConfiguration(body, to: &definition)
         if let problem = definition.problem() { throw LambdaError.invalid(problem) }
-        let zip = try Self.zip(body["Code"])
-        let installed = try await host.installZip(name: name, zip: zip)
-        definition.codeDirectory = installed.directory
-        definition.codeSha256 = installed.sha256
-        definition.codeSize = installed.size
-        definition.lastModified = SystemClock().now()
-        definition.revisionId = Identifiers.uuid()
-        try await host.define(definition)
+        try await install(try Self.zip(body["Code"]), into: &definition)
         return Self.json(201, configuration(definition), requestId: requestId)
     }
 
@@ -155,14 +148,19 @@ struct LambdaAPI: Sendable {
         var definition = try host.lookup(name)
         try Self.checkWritable(definition)
         guard body["ZipFile"] != nil else { throw LambdaError.invalid("Please provide a source for function code (ZipFile).") }
-        let installed = try await host.installZip(name: definition.name, zip: try Self.zip(body))
+        try await install(try Self.zip(body), into: &definition)
+        return Self.json(200, configuration(definition), requestId: requestId)
+    }
+
+    /// Unpacks a package for `definition` and (re)defines the function with it.
+    func install(_ zip: [UInt8], into definition: inout FunctionDefinition) async throws {
+        let installed = try await host.installZip(name: definition.name, zip: zip)
         definition.codeDirectory = installed.directory
         definition.codeSha256 = installed.sha256
         definition.codeSize = installed.size
         definition.lastModified = SystemClock().now()
         definition.revisionId = Identifiers.uuid()
         try await host.define(definition)
-        return Self.json(200, configuration(definition), requestId: requestId)
     }
 
     func updateConfiguration(_ name: String, _ body: JSONValue, requestId: String) async throws -> Response {
@@ -384,7 +382,6 @@ struct LambdaAPI: Sendable {
         var mapping = MappingConfig(uuid: Identifiers.uuid(), functionName: functionName, eventSourceArn: source,
                                     lastModified: SystemClock().now(), origin: "api")
         try Self.applyMapping(body, to: &mapping)
-        if body["BatchSize"] == nil, body["MaximumBatchingWindowInSeconds"] == nil { mapping.batchSize = 10 }
         let created = try await mappings.create(mapping)
         return Self.json(202, mappings.json(created, state: created.enabled ? "Creating" : "Disabled"), requestId: requestId)
     }
