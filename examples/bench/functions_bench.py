@@ -63,9 +63,12 @@ def package():
     return buffer.getvalue()
 
 
+ROLE = ["arn:aws:iam::000000000000:role/bench"]
+
+
 def create_function(lam, name, out_path, concurrency):
     lam.create_function(FunctionName=name, Runtime="python3.11", Handler="bench_handler.handler",
-                        Role="arn:aws:iam::000000000000:role/bench", Code={"ZipFile": package()},
+                        Role=ROLE[0], Code={"ZipFile": package()},
                         Timeout=30, Environment={"Variables": {"BENCH_OUT": out_path}})
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=concurrency)
 
@@ -128,6 +131,9 @@ def latency(lam, sqs, args, tag, workdir):
         sends.append((time.time() - sent_at) * 1000)
     count, values = wait_for(out, already + args.count, 60)
     ms = [v * 1000 for v in values[already:]]
+    if not ms:
+        print(f"latency   no message reached the handler within 60 s ({args.count} sent)")
+        return {"count": 0}
     print(f"latency   send->handler, {count - already}/{args.count} messages at {args.rate}/s: "
           f"p50 {percentile(ms, 50):.2f} ms  p99 {percentile(ms, 99):.2f} ms  max {max(ms):.2f} ms "
           f"(the SendMessage call itself: p50 {percentile(sends, 50):.2f} ms, p99 {percentile(sends, 99):.2f} ms)")
@@ -195,8 +201,16 @@ def main():
     parser.add_argument("--mappings", type=int, default=100)
     parser.add_argument("--idle-seconds", type=float, default=30)
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object at the end")
+    parser.add_argument("--create-role", action="store_true",
+                        help="create the execution role through IAM first (peers such as moto check that it exists)")
     args = parser.parse_args()
     lam, sqs = clients(args.endpoint_url)
+    if args.create_role:
+        iam = boto3.client("iam", endpoint_url=args.endpoint_url, region_name="us-east-1",
+                           aws_access_key_id="bench", aws_secret_access_key="bench")
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                          "Action": "sts:AssumeRole"}]}
+        ROLE[0] = iam.create_role(RoleName=f"bench-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     tag = uuid.uuid4().hex[:8]
     results = {}
     with tempfile.TemporaryDirectory(prefix="sluice-fn-bench-") as workdir:
