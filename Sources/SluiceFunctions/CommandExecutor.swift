@@ -6,9 +6,10 @@ import SluiceCore
 final class CommandExecutor: FunctionExecutor {
     let argv: [String]
     let directory: String?
-    let environment: [String: String]
+    /// Read at each run (sluice's URL is known only once it listens).
+    let environment: @Sendable () -> [String: String]
 
-    init(argv: [String], directory: String?, environment: [String: String]) {
+    init(argv: [String], directory: String?, environment: @escaping @Sendable () -> [String: String]) {
         self.argv = argv
         self.directory = directory
         self.environment = environment
@@ -23,7 +24,7 @@ final class CommandExecutor: FunctionExecutor {
 
     func invoke(_ invocation: Invocation, log: InvocationLog) async -> InvocationResult {
         let collected = Collected()
-        var env = environment
+        var env = environment()
         env["AWS_LAMBDA_REQUEST_ID"] = invocation.requestId
         env["AWS_LAMBDA_DEADLINE_MS"] = String(invocation.deadline)
         env["AWS_LAMBDA_INVOKED_FUNCTION_ARN"] = invocation.functionArn

@@ -7,6 +7,7 @@ final class ConcurrencyGate: @unchecked Sendable {
     private var limit: Int
     private var held = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var closed = false
 
     init(limit: Int) {
         self.limit = limit
@@ -15,7 +16,7 @@ final class ConcurrencyGate: @unchecked Sendable {
     /// Takes a slot; returns whether it had to wait for one.
     func acquire() async -> Bool {
         let immediate: Bool = lock.withLock {
-            if held < limit {
+            if held < limit || closed {
                 held += 1
                 return true
             }
@@ -24,7 +25,7 @@ final class ConcurrencyGate: @unchecked Sendable {
         if immediate { return false }
         await withCheckedContinuation { continuation in
             let now: Bool = lock.withLock {
-                if held < limit {
+                if held < limit || closed {
                     held += 1
                     return true
                 }
@@ -55,6 +56,19 @@ final class ConcurrencyGate: @unchecked Sendable {
                 out.append(waiters.removeFirst())
             }
             return out
+        }
+        released.forEach { $0.resume() }
+    }
+
+    /// Lets every waiter (and every later caller) through at once: the function behind
+    /// the gate was replaced or removed, and they must look again.
+    func close() {
+        let released: [CheckedContinuation<Void, Never>] = lock.withLock {
+            closed = true
+            held += waiters.count
+            let all = waiters
+            waiters.removeAll()
+            return all
         }
         released.forEach { $0.resume() }
     }

@@ -101,6 +101,19 @@ public final class EventSourceMappings: @unchecked Sendable {
         }
     }
 
+    /// Deletes the mappings an earlier config file declared and this one no longer does.
+    public func retainDeclared(_ declared: Set<String>) async {
+        let stale = lock.withLock {
+            mappings.values.filter { $0.origin == "config" && !declared.contains(Self.identity($0)) }.map(\.uuid)
+        }
+        for uuid in stale {
+            if (try? await delete(uuid)) != nil { logger.info("event source mapping \(uuid) is no longer in the config file: deleted") }
+        }
+    }
+
+    /// What identifies a mapping declared in the config file: its queue and function.
+    public static func identity(_ mapping: MappingConfig) -> String { "\(mapping.eventSourceArn) \(mapping.functionName)" }
+
     public func get(_ uuid: String) throws(LambdaError) -> MappingConfig {
         guard let mapping = lock.withLock({ mappings[uuid] }) else {
             throw .notFound("The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: \(Identifiers.uuid()))")

@@ -1,3 +1,4 @@
+import Foundation
 import SluiceCore
 
 /// How a function's code runs.
@@ -96,7 +97,9 @@ public struct FunctionDefinition: Sendable, Codable, Equatable {
             }
             if isPythonRuntime && (command?.isEmpty ?? true) && handler.isEmpty { return "a python runtime function needs 'handler' (module.function)" }
         case .http:
-            guard let url, url.hasPrefix("http://") || url.hasPrefix("https://") else { return "an http function needs 'url' (http:// or https://)" }
+            guard let url, url.hasPrefix("http://") || url.hasPrefix("https://"), URL(string: url)?.host != nil else {
+                return "an http function needs 'url' (an http:// or https:// URL)"
+            }
         }
         return nil
     }

@@ -33,6 +33,8 @@ public struct InvokeOutcome: Sendable {
     /// The invocation's log (START ... REPORT lines).
     public var log: String
     public var durationMillis: Double
+    /// Cut short by sluice shutting down: not the function's doing, not to be counted.
+    public var interrupted = false
 }
 
 /// The functions: their definitions, executors, concurrency limits and logs, and the
@@ -67,25 +69,45 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
             self.make = make
         }
 
-        /// The executor, created on first use (workers start only when needed).
-        var runner: any FunctionExecutor {
+        /// The executor, created on first use (workers start only when needed); nil once retired.
+        var runner: (any FunctionExecutor)? {
             lock.withLock {
                 if let executor { return executor }
+                guard !retired else { return nil }
                 let made = make()
                 executor = made
                 return made
             }
         }
 
-        func changeRunning(_ delta: Int) -> Int { lock.withLock { running += delta; return running } }
+        private var retired = false
 
-        func shutdown() async {
-            let executor: (any FunctionExecutor)? = lock.withLock {
-                let current = self.executor
+        /// Whether the function was replaced or removed since this was looked up.
+        var isRetired: Bool { lock.withLock { retired } }
+
+        /// Counts an invocation in (+1) or out (-1); returns the new count and, when a retired
+        /// function's last invocation ends, the executor to stop.
+        func changeRunning(_ delta: Int) -> (count: Int, stop: (any FunctionExecutor)?) {
+            lock.withLock {
+                running += delta
+                guard retired, running == 0, let executor else { return (running, nil) }
                 self.executor = nil
+                return (running, executor)
+            }
+        }
+
+        /// Stops taking invocations: waiters look the function up again, running ones finish
+        /// on the old executor, which stops after the last (at once with `now`).
+        func retire(now: Bool) async {
+            let idle: (any FunctionExecutor)? = lock.withLock {
+                retired = true
+                guard now || running == 0 else { return nil }
+                let current = executor
+                executor = nil
                 return current
             }
-            await executor?.shutdown()
+            gate.close()
+            await idle?.shutdown()
         }
     }
 
@@ -146,7 +168,7 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
             }
         }
         let previous = install(definition)
-        await previous?.shutdown()
+        await previous?.retire(now: false)
     }
 
     @discardableResult
@@ -177,7 +199,7 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
         } catch {
             logger.error("cannot delete function \(name) from the store: \(error)")
         }
-        await hosted.shutdown()
+        await hosted.retire(now: false)
         observer.removed(function: name)
     }
 
@@ -259,7 +281,7 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
     }
 
     func makeExecutor(_ definition: FunctionDefinition, book: FunctionLogBook) -> any FunctionExecutor {
-        let env = environment(definition)
+        let env: @Sendable () -> [String: String] = { [weak self] in self?.environment(definition) ?? [:] }
         switch definition.executor {
         case .command:
             return CommandExecutor(argv: definition.command ?? [], directory: definition.workingDirectory ?? definition.codeDirectory, environment: env)
@@ -269,7 +291,9 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
                                    environment: env, maxWorkers: definition.concurrency, group: group, logger: logger,
                                    idleLog: { bytes in book.append(String(decoding: bytes, as: UTF8.self)) })
         case .http:
-            return HTTPExecutor(url: URL(string: definition.url ?? "")!, functionName: definition.name)
+            // problem() accepted the URL before the function was defined.
+            let url = URL(string: definition.url ?? "") ?? URL(string: "http://invalid.invalid/")!
+            return HTTPExecutor(url: url, functionName: definition.name)
         }
     }
 
@@ -292,7 +316,25 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
             bus.publish(BrokerEvent(kind: "function.throttled", time: clock.now(), function: name,
                                     detail: [("requestId", JSONText.quoted(requestId)), ("concurrency", String(definition.concurrency))]))
         }
-        observer.running(function: name, count: hosted.changeRunning(1))
+        if isShuttingDown {
+            hosted.gate.release()
+            return InvokeOutcome(requestId: requestId, result: .error(type: "ServiceException", message: "sluice is shutting down"),
+                                 log: "", durationMillis: 0, interrupted: true)
+        }
+        if hosted.isRetired {
+            // Replaced (new code or settings) or removed while this waited: run the current one.
+            hosted.gate.release()
+            if let current = self.hosted(name), current !== hosted {
+                return await run(current, payload: payload, clientContext: clientContext, source: source)
+            }
+            return InvokeOutcome(requestId: requestId, result: .error(type: "ResourceNotFoundException", message: "Function not found: \(arn(name))"),
+                                 log: "", durationMillis: 0, interrupted: false)
+        }
+        guard let runner = hosted.runner else {
+            hosted.gate.release()
+            return await run(hosted, payload: payload, clientContext: clientContext, source: source)
+        }
+        observer.running(function: name, count: hosted.changeRunning(1).count)
         let started = clock.now()
         let startedNanos = DispatchTime.now().uptimeNanoseconds
         bus.publish(BrokerEvent(kind: "function.invoked", time: started, function: name,
@@ -302,10 +344,12 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
         let invocation = Invocation(requestId: requestId, functionArn: arn(name), payload: payload,
                                     deadline: started + Millis(definition.timeoutSeconds) * 1000, timeoutSeconds: definition.timeoutSeconds,
                                     clientContext: clientContext)
-        let result = await hosted.runner.invoke(invocation, log: log)
+        let result = await runner.invoke(invocation, log: log)
         let millis = Double(DispatchTime.now().uptimeNanoseconds - startedNanos) / 1e6
         hosted.gate.release()
-        observer.running(function: name, count: hosted.changeRunning(-1))
+        let (running, stop) = hosted.changeRunning(-1)
+        observer.running(function: name, count: running)
+        if let stop { await stop.shutdown() }
         log.flush()
         if case .functionError(let type, _) = result {
             if type == "Sandbox.Timedout" {
@@ -324,7 +368,7 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
         } else {
             bus.publish(BrokerEvent(kind: "function.finished", time: clock.now(), function: name, detail: detail))
         }
-        return InvokeOutcome(requestId: requestId, result: result, log: text, durationMillis: millis)
+        return InvokeOutcome(requestId: requestId, result: result, log: text, durationMillis: millis, interrupted: isShuttingDown)
     }
 
     /// The last `lines` log lines of a function.
@@ -350,11 +394,25 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
         return requestId
     }
 
-    public func enqueueEvent(functionArn: String, payload: String, deadLetterArn: String?, deadLetterBody: String) async throws {
-        _ = try await invokeAsync(functionArn, payload: payload, deadLetterArn: deadLetterArn, deadLetterBody: deadLetterBody)
+    public func enqueueEvent(functionArn: String, payload: String, deadLetterArn: String?, deadLetterBody: String) async throws -> Bool {
+        let result: Result<String, LambdaError>
+        do {
+            result = .success(try await invokeAsync(functionArn, payload: payload, deadLetterArn: deadLetterArn, deadLetterBody: deadLetterBody))
+        } catch {
+            result = .failure(error)
+        }
+        switch result {
+        case .success: return true
+        case .failure(let error) where error.status == 404 || error.status == 400: return false
+        case .failure(let error): throw error
+        }
     }
 
     static let maxConcurrentAsync = 64
+
+    /// Asynchronous invocations being attempted: their lease may run out while they wait
+    /// for a slot, and they must not be fetched and run a second time.
+    private var asyncInFlight = Set<Int64>()
 
     /// Runs due asynchronous invocations; sleeps until the next is due or one is queued.
     public func run() async {
@@ -362,18 +420,24 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
         await DueWork.run(
             capacity: Self.maxConcurrentAsync, alarm: asyncAlarm, clock: clock,
             // Leased past the longest run, so a crash mid-attempt makes it again later.
-            fetch: { now, limit in try await store.dueAsync(now: now, limit: limit, leaseUntil: now + 960_000) },
+            fetch: { [self] now, limit in
+                let due = try await store.dueAsync(now: now, limit: limit, leaseUntil: now + 960_000)
+                return lock.withLock { due.filter { asyncInFlight.insert($0.id).inserted } }
+            },
             nextDue: { try await store.nextAsyncDue() },
             onError: { [logger] error in logger.error("cannot read asynchronous invocations: \(error)") },
             attempt: { invocation in await self.attempt(invocation) })
     }
 
     func attempt(_ invocation: AsyncInvocationRecord) async {
+        defer { _ = lock.withLock { asyncInFlight.remove(invocation.id) } }
         guard let hosted = hosted(invocation.functionName) else {
             _ = try? await store.finishAsync(id: invocation.id, deadLetter: nil, now: clock.now())
             return
         }
         let outcome = await run(hosted, payload: Array(invocation.payload.utf8), clientContext: nil, source: "Event")
+        // Stopped by a shutdown: the lease runs it again after the restart.
+        if outcome.interrupted { return }
         do {
             guard outcome.result.isError else {
                 _ = try await store.finishAsync(id: invocation.id, deadLetter: nil, now: clock.now())
@@ -406,10 +470,17 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
         }
     }
 
-    /// Stops every worker process.
+    private var shuttingDown = false
+    var isShuttingDown: Bool { lock.withLock { shuttingDown } }
+
+    /// Stops every worker process; waiting invocations return at once (interrupted), so
+    /// a stop never waits for a backlog.
     public func shutdown() async {
-        let all = lock.withLock { Array(functions.values) }
-        for hosted in all { await hosted.shutdown() }
+        let all: [Hosted] = lock.withLock {
+            shuttingDown = true
+            return Array(functions.values)
+        }
+        for hosted in all { await hosted.retire(now: true) }
         lock.withLock { logBooks.values }.forEach { $0.close() }
     }
 
@@ -420,6 +491,6 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
             for name in api.keys { functions[name] = nil }
             return Array(api.values)
         }
-        for hosted in removed { await hosted.shutdown() }
+        for hosted in removed { await hosted.retire(now: true) }
     }
 }

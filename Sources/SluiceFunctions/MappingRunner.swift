@@ -45,17 +45,25 @@ final class MappingRunner: @unchecked Sendable {
         pollers = limit + 1
     }
 
+    private var stopped = false
+
     func start() {
-        let task = Task.detached { [self] in
-            await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<pollers { group.addTask { await self.poll() } }
+        lock.withLock {
+            // A stop that came first wins: a stopped runner never starts.
+            guard !stopped, task == nil else { return }
+            task = Task.detached { [self] in
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<pollers { group.addTask { await self.poll() } }
+                }
             }
         }
-        lock.withLock { self.task = task }
     }
 
     func stop() {
-        lock.withLock { task }?.cancel()
+        lock.withLock {
+            stopped = true
+            return task
+        }?.cancel()
     }
 
     private var queueKey: QueueKey? {
@@ -66,6 +74,11 @@ final class MappingRunner: @unchecked Sendable {
         guard let key = queueKey else { return }
         var failures = 0
         while !Task.isCancelled {
+            // Receive nothing for a function that is not there: the messages stay visible.
+            guard host.definition(mapping.functionName) != nil else {
+                try? await Task.sleep(nanoseconds: 1_000_000_000)
+                continue
+            }
             do {
                 _ = await gathering.acquire()
                 let gathered: Result<[DeliveredMessage], QueueError>

@@ -12,6 +12,9 @@ protocol RuntimeAPIRouter: AnyObject, Sendable {
     func complete(worker: Int, requestId: String, result: InvocationResult) -> Bool
     /// `POST /runtime/init/error`.
     func initError(worker: Int, result: InvocationResult)
+    /// An invocation handed to `/next` could not be written (the connection closed): it
+    /// goes back to the queue.
+    func undelivered(worker: Int, requestId: String)
     /// The worker's connection parked on `/next` went away.
     func disconnected(worker: Int)
 }
@@ -116,7 +119,10 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func deliver(_ context: ChannelHandlerContext, _ invocation: Invocation, keepAlive: Bool, version: HTTPVersion) {
-        guard context.channel.isActive else { return }
+        guard context.channel.isActive else {
+            router.undelivered(worker: worker, requestId: invocation.requestId)
+            return
+        }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Lambda-Runtime-Aws-Request-Id", value: invocation.requestId)

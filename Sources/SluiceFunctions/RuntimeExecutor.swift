@@ -12,7 +12,8 @@ final class RuntimeExecutor: FunctionExecutor, RuntimeAPIRouter, @unchecked Send
     let functionName: String
     let argv: [String]
     let directory: String?
-    let environment: [String: String]
+    /// The process environment, read at each worker start (sluice's URL is known only once it listens).
+    let environment: @Sendable () -> [String: String]
     let maxWorkers: Int
     let group: any EventLoopGroup
     let logger: Logger
@@ -20,7 +21,7 @@ final class RuntimeExecutor: FunctionExecutor, RuntimeAPIRouter, @unchecked Send
     let idleLog: @Sendable ([UInt8]) -> Void
 
     final class Job: @unchecked Sendable {
-        let invocation: Invocation
+        var invocation: Invocation
         let log: InvocationLog
         var continuation: CheckedContinuation<InvocationResult, Never>?
         var worker: Worker?
@@ -53,7 +54,7 @@ final class RuntimeExecutor: FunctionExecutor, RuntimeAPIRouter, @unchecked Send
     private var nextWorkerId = 0
     private var closed = false
 
-    init(functionName: String, argv: [String], directory: String?, environment: [String: String], maxWorkers: Int,
+    init(functionName: String, argv: [String], directory: String?, environment: @escaping @Sendable () -> [String: String], maxWorkers: Int,
          group: any EventLoopGroup, logger: Logger, idleLog: @escaping @Sendable ([UInt8]) -> Void) {
         self.functionName = functionName
         self.argv = argv
@@ -70,11 +71,10 @@ final class RuntimeExecutor: FunctionExecutor, RuntimeAPIRouter, @unchecked Send
     func invoke(_ invocation: Invocation, log: InvocationLog) async -> InvocationResult {
         let job = Job(invocation: invocation, log: log)
         return await withCheckedContinuation { continuation in
-            let timeout = max(1, invocation.deadline - SystemClock().now())
-            let timer = Task.detached { [weak self] in
-                guard (try? await Task.sleep(nanoseconds: UInt64(timeout) * 1_000_000)) != nil else { return }
-                self?.timedOut(job)
-            }
+            // Until a worker takes it, the invocation may wait for one to start: Lambda
+            // gives initialization its own 10 s, so the clock starts again at hand-over.
+            let timeout = max(1, invocation.deadline - SystemClock().now()) + Self.initAllowanceMillis
+            let timer = startTimer(job, millis: timeout)
             var deliverTo: (@Sendable (Invocation) -> Void)?
             var spawn = false
             let rejected: Bool = lock.withLock {
@@ -100,16 +100,30 @@ final class RuntimeExecutor: FunctionExecutor, RuntimeAPIRouter, @unchecked Send
                 continuation.resume(returning: .error(type: "ServiceException", message: "sluice is shutting down"))
                 return
             }
-            deliverTo?(invocation)
+            if let deliverTo { deliverTo(lock.withLock { job.invocation }) }
             if spawn { startWorker() }
         }
     }
 
+    static let initAllowanceMillis: Millis = 10_000
+
+    private func startTimer(_ job: Job, millis: Millis) -> Task<Void, Never> {
+        Task.detached { [weak self] in
+            guard (try? await Task.sleep(nanoseconds: UInt64(max(1, millis)) * 1_000_000)) != nil else { return }
+            self?.timedOut(job)
+        }
+    }
+
     /// Hands `job` to `worker` (lock held); returns the parked reply to call after unlocking.
+    /// The deadline counts from here.
     private func assign(_ job: Job, to worker: Worker) -> (@Sendable (Invocation) -> Void)? {
         worker.current = job
         worker.last = job
         job.worker = worker
+        let now = SystemClock().now()
+        job.invocation.deadline = now + Millis(job.invocation.timeoutSeconds) * 1000
+        job.timer?.cancel()
+        job.timer = startTimer(job, millis: job.invocation.deadline - now)
         let reply = worker.parked
         worker.parked = nil
         return reply
@@ -207,6 +221,21 @@ final class RuntimeExecutor: FunctionExecutor, RuntimeAPIRouter, @unchecked Send
         lock.withLock { workers[id]?.initError = result }
     }
 
+    func undelivered(worker id: Int, requestId: String) {
+        var handOff: ((@Sendable (Invocation) -> Void), Invocation)?
+        lock.withLock {
+            guard let worker = workers[id], let job = worker.current, job.invocation.requestId == requestId, !job.done else { return }
+            worker.current = nil
+            job.worker = nil
+            if let other = idle.popLast() {
+                if let reply = assign(job, to: other) { handOff = (reply, job.invocation) }
+            } else {
+                waiting.insert(job, at: 0)
+            }
+        }
+        if let (reply, invocation) = handOff { reply(invocation) }
+    }
+
     func disconnected(worker id: Int) {
         lock.withLock {
             guard let worker = workers[id] else { return }
@@ -225,10 +254,12 @@ final class RuntimeExecutor: FunctionExecutor, RuntimeAPIRouter, @unchecked Send
             return worker
         }
         Task.detached { [self] in
+            var bound: (any Channel)?
             do {
                 let channel = try await RuntimeAPIServer.bind(worker: worker.id, router: self, group: group)
+                bound = channel
                 let port = channel.localAddress?.port ?? 0
-                var env = environment
+                var env = environment()
                 env["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:\(port)"
                 env["AWS_LAMBDA_LOG_STREAM_NAME"] = "sluice/worker-\(worker.id)"
                 let process = try Subprocess(
@@ -248,6 +279,7 @@ final class RuntimeExecutor: FunctionExecutor, RuntimeAPIRouter, @unchecked Send
                 }
                 logger.debug("function \(functionName): worker \(worker.id) started (pid \(process.pid), runtime API 127.0.0.1:\(port))")
             } catch {
+                bound?.close(promise: nil)
                 logger.error("function \(functionName): cannot start a worker: \(error)")
                 failStart(worker, .error(type: "Runtime.InvalidEntrypoint", message: "sluice could not start the runtime: \(error)"))
             }

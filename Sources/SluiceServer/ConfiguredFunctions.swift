@@ -7,6 +7,7 @@ import SluiceFunctions
 enum ConfiguredFunctions {
     static func apply(_ declarations: [FunctionDeclaration], host: FunctionHost, mappings: EventSourceMappings, account: String,
                       region: String, file: String, logger: Logger) async throws {
+        var declared = Set<String>()
         for declaration in declarations {
             var definition = declaration.definition
             definition.origin = "config"
@@ -21,6 +22,7 @@ enum ConfiguredFunctions {
                                             batchSize: event.batchSize, batchingWindowSeconds: event.batchingWindow,
                                             maximumConcurrency: event.maximumConcurrency, reportBatchItemFailures: event.reportBatchItemFailures,
                                             filters: event.filters, enabled: event.enabled, lastModified: SystemClock().now(), origin: "config")
+                declared.insert(EventSourceMappings.identity(mapping))
                 do {
                     try await mappings.declare(mapping)
                 } catch {
@@ -28,6 +30,7 @@ enum ConfiguredFunctions {
                 }
             }
         }
+        await mappings.retainDeclared(declared)
         if !declarations.isEmpty { logger.info("configured \(declarations.count) function(s)") }
     }
 }

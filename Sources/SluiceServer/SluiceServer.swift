@@ -154,6 +154,8 @@ struct EngineService: Service {
         } onGracefulShutdown: {
             bus.close()
             mappings.shutdown()
+            // Waiting invocations return at once and workers stop, so nothing holds up the stop.
+            Task { await functions.shutdown() }
             engine.shutdown()
             topics.shutdown()
         }

@@ -67,6 +67,7 @@ public struct NoTopicObserver: TopicObserver {
 public protocol FunctionGateway: Sendable {
     /// Whether a function with this ARN exists.
     func functionExists(arn: String) -> Bool
-    /// Queues an asynchronous invocation durably; throws when the function does not exist.
-    func enqueueEvent(functionArn: String, payload: String, deadLetterArn: String?, deadLetterBody: String) async throws
+    /// Queues an asynchronous invocation durably; false when the function does not exist
+    /// (not worth retrying), throws when it could not be stored (worth retrying).
+    func enqueueEvent(functionArn: String, payload: String, deadLetterArn: String?, deadLetterBody: String) async throws -> Bool
 }

@@ -52,15 +52,19 @@ extension TopicEngine {
         var status: Int?
         var failure = ""
         // A function takes the notification as an asynchronous invocation (Lambda retries
-        // it); only a missing function fails here, and that is not worth retrying.
+        // it); a missing function is not worth retrying, a storage hiccup is.
         var retryable = true
         if subscription?.record.protocol == "lambda" {
-            retryable = false
             do {
                 guard let functions else { throw TopicError.invalid("functions are not available") }
-                try await functions.enqueueEvent(functionArn: delivery.endpoint, payload: Self.lambdaEvent(subscriptionArn: delivery.subscriptionArn, sns: delivery.body),
-                                                 deadLetterArn: subscription?.deadLetterArn, deadLetterBody: delivery.body)
-                status = 202
+                if try await functions.enqueueEvent(functionArn: delivery.endpoint,
+                                                    payload: Self.lambdaEvent(subscriptionArn: delivery.subscriptionArn, sns: delivery.body),
+                                                    deadLetterArn: subscription?.deadLetterArn, deadLetterBody: delivery.body) {
+                    status = 202
+                } else {
+                    retryable = false
+                    failure = "no function \(delivery.endpoint)"
+                }
             } catch {
                 failure = "\(error)"
             }

@@ -11,7 +11,7 @@ import Testing
 
     func run(_ script: String, timeout: Int = 5) async -> (InvocationResult, String) {
         let executor = CommandExecutor(argv: ["/bin/sh", "-c", script], directory: "/tmp",
-                                       environment: ["PATH": "/usr/bin:/bin", "GREETING": "hi"])
+                                       environment: { ["PATH": "/usr/bin:/bin", "GREETING": "hi"] })
         let log = InvocationLog()
         let result = await executor.invoke(invocation(timeout: timeout), log: log)
         log.flush()
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func commandThatIgnoresItsInputDoesNotBreakTheHost() async {
-        let executor = CommandExecutor(argv: ["/bin/sh", "-c", "echo 1"], directory: nil, environment: ["PATH": "/usr/bin:/bin"])
+        let executor = CommandExecutor(argv: ["/bin/sh", "-c", "echo 1"], directory: nil, environment: { ["PATH": "/usr/bin:/bin"] })
         var big = invocation()
         big.payload = Array(repeating: 0x20, count: 4 * 1024 * 1024)
         let result = await executor.invoke(big, log: InvocationLog())
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func missingProgramIsAnError() async {
-        let executor = CommandExecutor(argv: ["/nonexistent/program"], directory: nil, environment: [:])
+        let executor = CommandExecutor(argv: ["/nonexistent/program"], directory: nil, environment: { [:] })
         let result = await executor.invoke(invocation(), log: InvocationLog())
         #expect(result.isError)
     }

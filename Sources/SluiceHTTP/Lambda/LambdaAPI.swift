@@ -432,8 +432,8 @@ struct LambdaAPI: Sendable {
             if case .object(let members) = scaling, members.isEmpty {
                 mapping.maximumConcurrency = nil
             } else {
-                guard case .number(let value, _)? = scaling["MaximumConcurrency"] else { throw .invalid("ScalingConfig needs MaximumConcurrency.") }
-                mapping.maximumConcurrency = Int(value)
+                guard let value = int(scaling, "MaximumConcurrency") else { throw .invalid("ScalingConfig needs MaximumConcurrency (a whole number).") }
+                mapping.maximumConcurrency = value
             }
         }
         if let criteria = body["FilterCriteria"] {
@@ -460,7 +460,7 @@ struct LambdaAPI: Sendable {
 
     static func page<T>(_ items: [T], marker: String?, maxItems: String?, limit: Int) throws(LambdaError) -> ([T], String?) {
         let start = marker.flatMap { Int($0) } ?? 0
-        if let marker, Int(marker) == nil { throw .invalid("Invalid Marker: \(marker)") }
+        if let marker, Int(marker) == nil || start < 0 { throw .invalid("Invalid Marker: \(marker)") }
         var size = 50
         if let maxItems {
             guard let n = Int(maxItems), (1...limit).contains(n) else {
