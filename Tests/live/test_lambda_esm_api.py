@@ -197,6 +197,21 @@ def test_mapping_error_wire_shape(lam):
     assert r.headers.get("x-amzn-ErrorType", "").split(":")[0] == "ResourceNotFoundException"
 
 
+def test_hostile_numbers_are_rejected_not_fatal(lam):
+    """Out-of-range numbers in the JSON body and the query string get 400s; the server keeps serving."""
+    qname, _ = _queue(lam)
+    for scaling in ({"MaximumConcurrency": 1e20}, {"MaximumConcurrency": 2.5}, {"MaximumConcurrency": "3"}):
+        body = {"FunctionName": "rec", "EventSourceArn": queue_arn(qname), "ScalingConfig": scaling}
+        r = requests.post(lam.endpoint + "/2015-03-31/event-source-mappings/", json=body, timeout=10)
+        assert r.status_code == 400, (scaling, r.text)
+        assert r.headers.get("x-amzn-ErrorType", "").startswith("InvalidParameterValueException"), dict(r.headers)
+    for path in ("/2015-03-31/functions?Marker=-1", "/2015-03-31/event-source-mappings?Marker=-5",
+                 "/2015-03-31/functions?MaxItems=0", "/2015-03-31/functions?Marker=abc"):
+        r = requests.get(lam.endpoint + path, timeout=10)
+        assert r.status_code == 400, (path, r.text)
+    assert lam.lam.list_functions()["Functions"], "the server still answers"
+
+
 def test_config_declared_mapping(lam):
     """`events: [{queue: lam-cfg-q, batch-size: 5}]` under the function `rec`."""
     arn = queue_arn("lam-cfg-q")

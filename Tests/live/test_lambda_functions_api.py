@@ -117,6 +117,44 @@ def test_zip_function_lifecycle(lam, created):
     assert name not in [f["FunctionName"] for f in client.list_functions()["Functions"]]
 
 
+def test_code_update_lets_running_invocations_finish(lam, created):
+    """UpdateFunctionCode while an invocation runs: it finishes on the old code (as on AWS), the next one
+    runs the new code."""
+    import threading
+
+    def slow_zip(version: int) -> bytes:
+        return make_zip({"app.py": textwrap.dedent(f"""\
+            import time
+
+            def handler(event, context):
+                time.sleep(event.get("sleep", 0))
+                return {{"v": {version}}}
+            """)})
+
+    client = lam.lam
+    name = uniq("upd")
+    created.append(name)
+    client.create_function(FunctionName=name, Runtime="python3.11", Handler="app.handler", Role=ROLE,
+                           Code={"ZipFile": slow_zip(1)}, Timeout=10)
+    wait_ready(client, name)
+    assert invoke(client, name, {}).json() == {"v": 1}  # warm
+    result = {}
+
+    def slow_call():
+        result["inv"] = invoke(client, name, {"sleep": 1.5})
+
+    caller = threading.Thread(target=slow_call)
+    caller.start()
+    time.sleep(0.5)
+    client.update_function_code(FunctionName=name, ZipFile=slow_zip(2))
+    wait_ready(client, name)
+    caller.join(15)
+    inv = result["inv"]
+    assert inv.function_error is None and inv.json() == {"v": 1}, f"the running invocation was cut short: {inv}"
+    after = invoke(client, name, {})
+    assert after.function_error is None and after.json() == {"v": 2}, after
+
+
 def test_create_function_errors(lam, created):
     client = lam.lam
     name = uniq("zipdup")
