@@ -17,12 +17,16 @@ extension FunctionHost {
         let base = "\(root)/code/\(name)"
         let target = "\(base)/\(revision)"
         let archive = "\(base)/\(revision).zip"
-        do {
-            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-            try Data(zip).write(to: URL(fileURLWithPath: archive))
-        } catch {
-            throw .service("cannot store the package: \(error)")
+        // Up to 50 MB: written on a dispatch thread, not on an event loop.
+        let written: Result<Void, any Error> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: Result {
+                    try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+                    try Data(zip).write(to: URL(fileURLWithPath: archive))
+                })
+            }
         }
+        if case .failure(let error) = written { throw .service("cannot store the package: \(error)") }
         let status: Int32? = await withCheckedContinuation { continuation in
             do {
                 _ = try Subprocess(argv: [Self.python, "-m", "zipfile", "-e", archive, target], environment: ProcessInfo.processInfo.environment,
