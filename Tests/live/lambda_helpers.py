@@ -50,7 +50,7 @@ from botocore.exceptions import ClientError
 
 from conftest import SLUICE_BIN, SluiceProcess
 from helpers import ACCOUNT, REGION, aws_cli_base
-from sns_helpers import queue_arn_for as queue_arn, topic_arn_for as topic_arn, uniq  # noqa: F401 (re-exported to the tests)
+from sns_helpers import queue_arn_for as queue_arn, read_request_body, topic_arn_for as topic_arn, uniq  # noqa: F401 (re-exported to the tests)
 
 FUNCS = Path(__file__).resolve().parent / "functions"
 PY = sys.executable
@@ -239,17 +239,7 @@ class HttpFunctionBackend:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                    body = b""
-                    while True:
-                        size = int(self.rfile.readline().strip().split(b";")[0], 16)
-                        if size == 0:
-                            self.rfile.readline()
-                            break
-                        body += self.rfile.read(size)
-                        self.rfile.readline()
+                body = read_request_body(self)
                 try:
                     event = json.loads(body) if body else None
                 except ValueError:

@@ -284,6 +284,21 @@ class Received:
         return f"<{self.method} {self.path} {self.type} {self.body[:120]!r}>"
 
 
+def read_request_body(handler: http.server.BaseHTTPRequestHandler) -> bytes:
+    """The body of the request a BaseHTTPRequestHandler is serving: Content-Length or chunked."""
+    if handler.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        body = b""
+        while True:
+            size = int(handler.rfile.readline().strip().split(b";")[0], 16)
+            if size == 0:
+                handler.rfile.readline()
+                return body
+            body += handler.rfile.read(size)
+            handler.rfile.readline()
+    length = int(handler.headers.get("Content-Length") or 0)
+    return handler.rfile.read(length) if length else b""
+
+
 class HttpReceiver:
     """An HTTP endpoint on 127.0.0.1 that records requests.
 
@@ -305,18 +320,7 @@ class HttpReceiver:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def _handle(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                    body = b""
-                    while True:
-                        size = int(self.rfile.readline().strip().split(b";")[0], 16)
-                        if size == 0:
-                            self.rfile.readline()
-                            break
-                        body += self.rfile.read(size)
-                        self.rfile.readline()
-                else:
-                    body = self.rfile.read(length) if length else b""
+                body = read_request_body(self)
                 req = Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 status = recv.responder(req) if recv.responder else recv.status
                 with recv._cond:
