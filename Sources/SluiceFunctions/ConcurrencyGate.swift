@@ -4,7 +4,7 @@ import Foundation
 /// the host can count it as a throttle.
 final class ConcurrencyGate: @unchecked Sendable {
     private let lock = NSLock()
-    private var limit: Int
+    private let limit: Int
     private var held = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var closed = false
@@ -46,20 +46,6 @@ final class ConcurrencyGate: @unchecked Sendable {
         next?.resume()
     }
 
-    /// Changes the limit (PutFunctionConcurrency); waiters proceed if it grew.
-    func setLimit(_ newLimit: Int) {
-        let released: [CheckedContinuation<Void, Never>] = lock.withLock {
-            limit = newLimit
-            var out = [CheckedContinuation<Void, Never>]()
-            while held < limit && !waiters.isEmpty {
-                held += 1
-                out.append(waiters.removeFirst())
-            }
-            return out
-        }
-        released.forEach { $0.resume() }
-    }
-
     /// Lets every waiter (and every later caller) through at once: the function behind
     /// the gate was replaced or removed, and they must look again.
     func close() {
@@ -74,5 +60,4 @@ final class ConcurrencyGate: @unchecked Sendable {
     }
 
     var inUse: Int { lock.withLock { held } }
-    var waiting: Int { lock.withLock { waiters.count } }
 }

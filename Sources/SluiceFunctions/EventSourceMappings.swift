@@ -206,7 +206,4 @@ public final class EventSourceMappings: @unchecked Sendable {
     public func json(_ mapping: MappingConfig, state: String? = nil) -> String {
         mapping.json(region: host.region, account: host.account, functionArn: host.arn(mapping.functionName), state: state ?? self.state(mapping))
     }
-
-    /// Enabled mappings and their pollers, for metrics and tests.
-    public var activeCount: Int { lock.withLock { runners.count } }
 }

@@ -350,7 +350,4 @@ final class RuntimeExecutor: FunctionExecutor, RuntimeAPIRouter, @unchecked Send
             continuation.resume(returning: .error(type: "ServiceException", message: "sluice is shutting down"))
         }
     }
-
-    /// Workers alive, for tests and metrics.
-    var workerCount: Int { lock.withLock { workers.count } }
 }
