@@ -64,7 +64,7 @@ final class CommandExecutor: FunctionExecutor {
         guard code == 0 else {
             log.line("sluice: the command exited with status \(code)")
             // A command may print its own error document; otherwise describe the exit.
-            if let document = Self.errorDocument(stdout) { return .functionError(type: document.type, body: stdout) }
+            if let document = InvocationResult.errorDocument(stdout) { return .functionError(type: document.type, body: stdout) }
             return .error(type: "Runtime.ExitError", message: "RequestId: \(invocation.requestId) Error: Runtime exited with error: exit status \(code)")
         }
         // The first JSON value on stdout is the response; what follows is log output.
@@ -80,9 +80,9 @@ final class CommandExecutor: FunctionExecutor {
     static func splitResponse(_ bytes: [UInt8]) -> (response: [UInt8], rest: [UInt8]) {
         var index = 0
         while index < bytes.count, [0x20, 0x0a, 0x0d, 0x09].contains(bytes[index]) { index += 1 }
-        guard index < bytes.count, let end = jsonValueEnd(bytes, from: index) else { return (trimmed(bytes), []) }
+        guard index < bytes.count, let end = jsonValueEnd(bytes, from: index) else { return (InvocationResult.trimmed(bytes), []) }
         let response = Array(bytes[index..<end])
-        guard (try? JSONReader.parse(bytes: response)) != nil else { return (trimmed(bytes), []) }
+        guard (try? JSONReader.parse(bytes: response)) != nil else { return (InvocationResult.trimmed(bytes), []) }
         var rest = Array(bytes[end...])
         while let first = rest.first, first == 0x0a || first == 0x0d || first == 0x20 { rest.removeFirst() }
         return (response, rest)
@@ -123,17 +123,4 @@ final class CommandExecutor: FunctionExecutor {
     }
 
     func shutdown() async {}
-
-    static func trimmed(_ bytes: [UInt8]) -> [UInt8] {
-        var slice = bytes[...]
-        while let last = slice.last, last == 0x0a || last == 0x0d || last == 0x20 { slice = slice.dropLast() }
-        return Array(slice)
-    }
-
-    /// stdout as `{"errorType": …, "errorMessage": …}`, if it is one.
-    static func errorDocument(_ bytes: [UInt8]) -> (type: String, message: String)? {
-        guard let value = try? JSONReader.parse(bytes: trimmed(bytes)), case .string(let message)? = value["errorMessage"] else { return nil }
-        if case .string(let type)? = value["errorType"] { return (type, message) }
-        return ("Unhandled", message)
-    }
 }

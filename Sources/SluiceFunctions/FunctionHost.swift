@@ -173,13 +173,18 @@ public final class FunctionHost: FunctionGateway, @unchecked Sendable {
 
     @discardableResult
     private func install(_ definition: FunctionDefinition) -> Hosted? {
-        let book: FunctionLogBook = lock.withLock {
-            if let book = logBooks[definition.name] { return book }
-            let path = directory.map { "\($0)/logs/\(definition.name).log" }
+        // Opening a log book reads its file: not under the lock.
+        let book: FunctionLogBook
+        if let existing = lock.withLock({ logBooks[definition.name] }) {
+            book = existing
+        } else {
             if let directory { try? FileManager.default.createDirectory(atPath: "\(directory)/logs", withIntermediateDirectories: true) }
-            let book = FunctionLogBook(path: path)
-            logBooks[definition.name] = book
-            return book
+            let opened = FunctionLogBook(path: directory.map { "\($0)/logs/\(definition.name).log" })
+            book = lock.withLock {
+                if let raced = logBooks[definition.name] { return raced }
+                logBooks[definition.name] = opened
+                return opened
+            }
         }
         let hosted = Hosted(definition: definition, logBook: book) { [unowned self] in self.makeExecutor(definition, book: book) }
         return lock.withLock {

@@ -44,7 +44,7 @@ final class HTTPExecutor: FunctionExecutor, @unchecked Sendable {
         log.line("POST \(url.absoluteString) -> HTTP \(status), \(data.count) bytes")
         guard (200..<300).contains(status) else {
             let body = Array(data)
-            if let document = CommandExecutor.errorDocument(body) { return .functionError(type: document.type, body: body) }
+            if let document = InvocationResult.errorDocument(body) { return .functionError(type: document.type, body: body) }
             return .error(type: "Http.Status\(status)", message: "POST \(url.absoluteString) answered HTTP \(status)")
         }
         return .success(data.isEmpty ? Array("null".utf8) : Array(data))

@@ -39,6 +39,20 @@ public enum InvocationResult: Sendable, Equatable {
         if case .functionError = self { return true }
         return false
     }
+
+    /// A response without surrounding newlines and spaces.
+    static func trimmed(_ bytes: [UInt8]) -> [UInt8] {
+        var slice = bytes[...]
+        while let last = slice.last, last == 0x0a || last == 0x0d || last == 0x20 { slice = slice.dropLast() }
+        return Array(slice)
+    }
+
+    /// A response as `{"errorType": …, "errorMessage": …}`, if it is one.
+    static func errorDocument(_ bytes: [UInt8]) -> (type: String, message: String)? {
+        guard let value = try? JSONReader.parse(bytes: trimmed(bytes)), case .string(let message)? = value["errorMessage"] else { return nil }
+        if case .string(let type)? = value["errorType"] { return (type, message) }
+        return ("Unhandled", message)
+    }
 }
 
 /// The log lines of one run: what the code printed, between START and END lines.

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import SluiceCore
 
 /// What a runtime worker's Runtime API calls do; implemented by ``RuntimeExecutor``.
 protocol RuntimeAPIRouter: AnyObject, Sendable {
@@ -110,12 +111,12 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// The error document as the runtime sent it, or one built around its text.
     static func errorResult(type: String, body: [UInt8]) -> InvocationResult {
-        if CommandExecutor.errorDocument(body) != nil { return .functionError(type: type, body: body) }
+        if InvocationResult.errorDocument(body) != nil { return .functionError(type: type, body: body) }
         return .error(type: type, message: String(decoding: body, as: UTF8.self))
     }
 
     static func error(_ type: String, _ message: String) -> String {
-        "{\"errorType\":\"\(type)\",\"errorMessage\":\"\(message.replacingOccurrences(of: "\"", with: "'"))\"}"
+        JSONText.object([("errorType", JSONText.quoted(type)), ("errorMessage", JSONText.quoted(message))])
     }
 
     private func deliver(_ context: ChannelHandlerContext, _ invocation: Invocation, keepAlive: Bool, version: HTTPVersion) {
@@ -151,16 +152,8 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// An X-Ray trace header for the invocation (sampled off).
     static func traceId(_ requestId: String) -> String {
-        let seconds = String(UInt64(SystemClockSeconds.now()), radix: 16)
+        let seconds = String(UInt64(SystemClock().now() / 1000), radix: 16)
         let hex = requestId.replacingOccurrences(of: "-", with: "")
         return "Root=1-\(seconds)-\(hex.prefix(24));Parent=\(hex.suffix(16));Sampled=0"
-    }
-}
-
-enum SystemClockSeconds {
-    static func now() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec)
     }
 }

@@ -48,7 +48,7 @@ enum SQSEvent {
     /// What a function with ReportBatchItemFailures answered: the ids to keep, or nil when
     /// the answer is malformed (then the whole batch failed).
     static func failedItems(_ response: [UInt8], batchIds: Set<String>) -> Set<String>? {
-        let trimmed = CommandExecutor.trimmed(response)
+        let trimmed = InvocationResult.trimmed(response)
         if trimmed.isEmpty { return [] }
         guard let value = try? JSONReader.parse(bytes: trimmed) else { return nil }
         switch value {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import SluiceCore
 import SluiceFunctions
+import SluiceWire
 
 /// The Lambda API (REST-JSON) on the shared port: functions, Invoke and SQS event source
 /// mappings, answered as AWS answers them (`x-amzn-ErrorType` errors).
@@ -479,15 +480,9 @@ struct LambdaAPI: Sendable {
         return "\(name):\(qualifier)"
     }
 
+    /// The query string's parameters (none when it is malformed).
     static func query(_ text: String?) -> [String: String] {
-        var out = [String: String]()
-        for pair in (text ?? "").split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[0])
-            let value = parts.count > 1 ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[1])) : ""
-            out[key] = value
-        }
-        return out
+        (try? QueryParams.decodeForm(text ?? "")) ?? [:]
     }
 
     static func object(_ body: [UInt8]) throws(LambdaError) -> JSONValue {
