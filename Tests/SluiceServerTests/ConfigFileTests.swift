@@ -80,6 +80,7 @@ import Testing
         ("functions:\n  - name: f\n    executor: command\n    command: [x]\n    events:\n      - batch-size: 5\n", 6, "exactly one of 'queue'"),
         ("topics:\n  - name: t\n    subscriptions:\n      - function: g\n", 4, "names function 'g'"),
         ("server:\n  async-retry-delay: -1\n", 2, "'async-retry-delay' must be"),
+        ("functions:\n  - name: f\n    executor: runtime\n    handler: a.b\n    code: /nonexistent/sluice-code\n", 2, "does not exist"),
     ])
     func badFilesNameLineAndProblem(yaml: String, line: Int, problem: String) {
         do {

@@ -50,7 +50,15 @@ from botocore.exceptions import ClientError
 
 from conftest import SLUICE_BIN, SluiceProcess
 from helpers import ACCOUNT, REGION, aws_cli_base
-from sns_helpers import queue_arn_for as queue_arn, read_request_body, topic_arn_for as topic_arn, uniq  # noqa: F401 (re-exported to the tests)
+from sns_helpers import (  # noqa: F401 (re-exported to the tests)
+    expect_sns_error,
+    make_sns_client as make_sns,
+    make_sqs_client as make_sqs,
+    queue_arn_for as queue_arn,
+    read_request_body,
+    topic_arn_for as topic_arn,
+    uniq,
+)
 
 FUNCS = Path(__file__).resolve().parent / "functions"
 PY = sys.executable
@@ -76,32 +84,18 @@ def make_lambda_client(endpoint: str, read_timeout: float = 60, **cfg):
                         aws_secret_access_key="test", config=_config(read_timeout, **cfg))
 
 
-def make_sqs(endpoint: str):
-    return boto3.client("sqs", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test",
-                        aws_secret_access_key="test", config=_config(45))
-
-
-def make_sns(endpoint: str):
-    return boto3.client("sns", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test",
-                        aws_secret_access_key="test", config=_config(30))
-
-
 def expect_lambda_error(fn: Callable[[], Any], code: str, status: int, contains: str | None = None) -> dict:
-    """Call ``fn``; it must fail with ``code`` (x-amzn-ErrorType) and HTTP ``status``."""
-    try:
-        result = fn()
-    except ClientError as e:
-        err = e.response.get("Error", {})
-        http_status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        ctx = f"got HTTP {http_status} {err}"
-        assert err.get("Code") == code, f"expected error code {code!r}; {ctx}"
-        assert http_status == status, f"expected HTTP {status} for {code}; {ctx}"
-        if contains is not None:
-            assert contains in (err.get("Message") or ""), f"expected {contains!r} in the message; {ctx}"
-        return err
-    meta = result.get("ResponseMetadata", {}) if isinstance(result, dict) else {}
-    raise AssertionError(f"expected {code} (HTTP {status}), but the call succeeded "
-                         f"(HTTP {meta.get('HTTPStatusCode')}): {str(result)[:400]}")
+    """Call ``fn``; it must fail with ``code`` (x-amzn-ErrorType) and HTTP ``status`` (REST-JSON has no fault type)."""
+    return expect_sns_error(fn, code, status, contains=contains, fault="")
+
+
+def make_queue(lam, prefix: str, fifo: bool = False, **attrs) -> tuple[str, str]:
+    """A new queue with these attributes (values as strings); returns (name, url)."""
+    name = uniq(prefix) + (".fifo" if fifo else "")
+    if fifo:
+        attrs["FifoQueue"] = "true"
+    url = lam.sqs.create_queue(QueueName=name, Attributes={k: str(v) for k, v in attrs.items()})["QueueUrl"]
+    return name, url
 
 
 class Invocation:

@@ -10,7 +10,8 @@ import time
 import pytest
 import requests
 
-from lambda_helpers import (  # noqa: F401  (fixtures)
+from lambda_helpers import (
+    make_queue,  # noqa: F401  (fixtures)
     UUID_RE,
     expect_lambda_error,
     function_arn,
@@ -24,11 +25,7 @@ from lambda_helpers import (  # noqa: F401  (fixtures)
 
 
 def _queue(lam, fifo: bool = False, **attrs) -> tuple[str, str]:
-    name = uniq("esmq") + (".fifo" if fifo else "")
-    if fifo:
-        attrs["FifoQueue"] = "true"
-    url = lam.sqs.create_queue(QueueName=name, Attributes={k: str(v) for k, v in attrs.items()})["QueueUrl"]
-    return name, url
+    return make_queue(lam, "esmq", fifo, **attrs)
 
 
 def test_mapping_lifecycle(lam):

@@ -155,6 +155,23 @@ def test_code_update_lets_running_invocations_finish(lam, created):
     assert after.function_error is None and after.json() == {"v": 2}, after
 
 
+def test_deleting_a_function_deletes_its_mappings(lam, created):
+    """sluice's documented difference from AWS: DeleteFunction also removes the function's event source mappings."""
+    client = lam.lam
+    name = uniq("delmap")
+    created.append(name)
+    client.create_function(FunctionName=name, Runtime="python3.11", Handler="app.handler", Role=ROLE,
+                           Code={"ZipFile": app_zip(1)})
+    wait_ready(client, name)
+    url = lam.sqs.create_queue(QueueName=uniq("delmapq"))["QueueUrl"]
+    arn = lam.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    uuid = client.create_event_source_mapping(FunctionName=name, EventSourceArn=arn, BatchSize=1)["UUID"]
+    assert [m["UUID"] for m in client.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"]] == [uuid]
+    client.delete_function(FunctionName=name)
+    assert client.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"] == []
+    expect_lambda_error(lambda: client.get_event_source_mapping(UUID=uuid), "ResourceNotFoundException", 404)
+
+
 def test_create_function_errors(lam, created):
     client = lam.lam
     name = uniq("zipdup")

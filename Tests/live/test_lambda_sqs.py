@@ -9,7 +9,8 @@ import json
 import time
 
 from helpers import md5_of_attributes, md5_of_body
-from lambda_helpers import (  # noqa: F401  (fixtures)
+from lambda_helpers import (
+    make_queue,  # noqa: F401  (fixtures)
     SSEStream,
     UUID_RE,
     lam,
@@ -28,11 +29,7 @@ RECORD_KEYS = {"messageId", "receiptHandle", "body", "attributes", "messageAttri
 
 
 def _queue(lam, fifo: bool = False, **attrs) -> tuple[str, str]:
-    name = uniq("lsq") + (".fifo" if fifo else "")
-    if fifo:
-        attrs["FifoQueue"] = "true"
-    url = lam.sqs.create_queue(QueueName=name, Attributes={k: str(v) for k, v in attrs.items()})["QueueUrl"]
-    return name, url
+    return make_queue(lam, "lsq", fifo, **attrs)
 
 
 def test_sqs_event_shape(lam, mappings):
