@@ -165,9 +165,7 @@ extension QueueEngine {
         guard !handles.isEmpty else { return 0 }
         let results = try await storing("DeleteMessage") { [handles] in try await store.delete(record, handles, now: clock.now()) }
         let deleted = results.filter { if case .success = $0 { return true } else { return false } }.count
-        observer.deleted(record, count: deleted)
-        // A FIFO group whose in-flight messages are gone can be received again.
-        if record.settings.fifoQueue { waiters.notify(record.id) }
+        afterDelete(record, count: deleted)
         return deleted
     }
 
@@ -272,7 +270,13 @@ extension QueueEngine {
         let handle = try parse(receiptHandle)
         let results = try await storing("DeleteMessage") { try await store.delete(record, [handle], now: clock.now()) }
         if case .failure(let error) = results[0] { throw error }
-        observer.deleted(record, count: 1)
+        afterDelete(record, count: 1)
+    }
+
+    /// Counts deletes and, on a FIFO queue, wakes receivers: a group whose in-flight
+    /// messages are gone can be received again.
+    func afterDelete(_ record: QueueRecord, count: Int) {
+        if count > 0 { observer.deleted(record, count: count) }
         if record.settings.fifoQueue { waiters.notify(record.id) }
     }
 
@@ -291,8 +295,7 @@ extension QueueEngine {
             results[index] = BatchResult(id: entries[index].id, result: outcome)
             if case .success = outcome { deleted += 1 }
         }
-        if deleted > 0 { observer.deleted(record, count: deleted) }
-        if record.settings.fifoQueue { waiters.notify(record.id) }
+        afterDelete(record, count: deleted)
         return results.map { $0! }
     }
 
